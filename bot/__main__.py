@@ -1,0 +1,107 @@
+"""The `careerbot` command line: run, playground, migrate, quiz check/graph."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.config import CoreSettings, Settings, SettingsError, load_settings
+from bot.db import MigrationError
+from bot.logs import setup_logging
+
+log = logging.getLogger("careerbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="careerbot",
+        description="Career-guidance Telegram bot for customer-support roles.",
+    )
+    parser.add_argument("--version", action="version", version=f"careerbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot (long polling) until SIGINT/SIGTERM")
+    sub.add_parser("migrate", help="apply pending database migrations and exit")
+
+    play = sub.add_parser(
+        "playground", help="chat with the bot in this terminal: no token, no network"
+    )
+    play.add_argument(
+        "--database",
+        type=Path,
+        default=Path("data/playground.sqlite3"),
+        help="database file for the playground (default: %(default)s)",
+    )
+    play.add_argument("--user-id", type=int, default=1001, help="your simulated Telegram id")
+    play.add_argument("--name", default="Student", help="your simulated first name")
+    play.add_argument(
+        "--language", default="ru", help="your simulated Telegram language code (ru, en, ...)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run()
+        if args.command == "migrate":
+            return _migrate()
+        if args.command == "playground":
+            from bot.playground import run_playground
+
+            return asyncio.run(
+                run_playground(
+                    database=args.database,
+                    user_id=args.user_id,
+                    first_name=args.name,
+                    language_code=args.language,
+                )
+            )
+    except SettingsError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return 2
+    except MigrationError as exc:
+        print(f"Migration failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _run() -> int:
+    settings = load_settings(Settings)
+    setup_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()])
+    from bot.app import run
+
+    asyncio.run(run(settings))
+    return 0
+
+
+def _migrate() -> int:
+    settings = load_settings(CoreSettings)
+    setup_logging(settings.log_level)
+
+    async def migrate() -> int:
+        from bot.db import apply_migrations, open_database
+
+        db = await open_database(settings.database_path)
+        try:
+            applied = await apply_migrations(db)
+        finally:
+            await db.close()
+        names = ", ".join(m.path.name for m in applied) or "none"
+        print(f"{settings.database_path}: applied {len(applied)} migration(s): {names}")
+        return 0
+
+    return asyncio.run(migrate())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

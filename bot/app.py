@@ -1,0 +1,129 @@
+"""The composition root: builds the bot, dispatcher, database, scheduler and services,
+and hands them to handlers through the dispatcher's workflow data."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db import Database, apply_migrations, open_database
+from bot.db.fsm_storage import SQLiteStorage
+from bot.db.users import UsersRepo
+from bot.i18n import UserLocaleMiddleware, build_i18n
+from bot.middlewares import InFlightMiddleware, UserMiddleware
+from handlers import build_router
+from handlers.menu import set_commands
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+@dataclass
+class App:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    db: Database
+    scheduler: AsyncIOScheduler
+    clock: Clock
+    inflight: InFlightMiddleware
+    _closed: bool = field(default=False, init=False)
+
+    async def run_polling(self, *, handle_signals: bool = True) -> None:
+        """Poll until stopped (SIGINT/SIGTERM or `stop()`), then shut down cleanly."""
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=handle_signals,
+            )
+        finally:
+            await self.close()
+
+    async def stop(self) -> None:
+        """Ask polling to stop; `run_polling` returns once shutdown is complete."""
+        await self.dispatcher.stop_polling()
+
+    async def close(self) -> None:
+        """Release everything; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.db.close()
+
+
+def build_bot(settings: Settings) -> Bot:
+    server = TelegramAPIServer.from_base(
+        settings.api_base_url, is_local=not settings.is_official_api
+    )
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=AiohttpSession(api=server),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
+    """Open and migrate the database, then wire everything together."""
+    clock = clock or SystemClock()
+    db = await open_database(settings.database_path)
+    try:
+        await apply_migrations(db)
+    except BaseException:
+        await db.close()
+        raise
+
+    i18n = build_i18n(settings.default_locale)
+    users = UsersRepo(db)
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    inflight = InFlightMiddleware()
+
+    dispatcher = Dispatcher(storage=SQLiteStorage(db, clock=clock))
+    dispatcher.update.outer_middleware(inflight)
+    dispatcher.update.outer_middleware(UserMiddleware(users, clock))
+    dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
+    dispatcher.include_router(build_router())
+    dispatcher.workflow_data.update(
+        settings=settings,
+        db=db,
+        users=users,
+        clock=clock,
+        scheduler=scheduler,
+        i18n=i18n,
+    )
+
+    bot = build_bot(settings)
+    app = App(settings, bot, dispatcher, db, scheduler, clock, inflight)
+
+    async def on_startup(bot: Bot) -> None:
+        me = await bot.me()
+        await set_commands(bot, i18n)
+        scheduler.start()
+        log.info("bot @%s (id %d) started", me.username, me.id)
+
+    async def on_shutdown() -> None:
+        await inflight.drain(SHUTDOWN_GRACE_SECONDS)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        log.info("bot stopped")
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return app
+
+
+async def run(settings: Settings) -> None:
+    app = await build_app(settings)
+    await app.run_polling()

@@ -1,0 +1,152 @@
+"""Settings: every knob of the bot, read once from the environment and `.env`.
+
+The settings object is built at start-up and handed down; nothing imports it as a
+global. A bad value stops start-up with one line naming the variable (see
+`settings_error_lines`), never with a traceback and never echoing the token.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+LOCALES = ("ru", "en")
+Locale = Literal["ru", "en"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+OFFICIAL_API_URL = "https://api.telegram.org"
+
+# What each variable expects, in words a deployer understands; used in error lines.
+EXPECTED: dict[str, str] = {
+    "BOT_TOKEN": "the token from @BotFather, like 123456789:AAE... (digits, a colon, 20+ chars)",
+    "TELEGRAM_API_URL": "an http(s) URL of a Bot API server, e.g. https://api.telegram.org",
+    "DATABASE_PATH": "a file path for the SQLite database, e.g. data/bot.sqlite3",
+    "ADMIN_IDS": "comma-separated numeric Telegram user ids, e.g. 12345,67890",
+    "DEFAULT_LOCALE": "one of: " + ", ".join(LOCALES),
+    "TIMEZONE": "an IANA time zone name, e.g. Europe/Moscow",
+    "LOG_LEVEL": "one of: DEBUG, INFO, WARNING, ERROR, CRITICAL",
+}
+
+
+class CoreSettings(BaseSettings):
+    """What every command needs, including those that never talk to Telegram (migrate).
+
+    Field names map to upper-case environment variables.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    database_path: Path = Path("data/bot.sqlite3")
+    default_locale: Locale = "ru"
+    timezone: str = "Europe/Moscow"
+    log_level: LogLevel = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("default_locale", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(CoreSettings):
+    """The full configuration of the running bot."""
+
+    bot_token: SecretStr
+    telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl(OFFICIAL_API_URL))
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not TOKEN_RE.fullmatch(token):
+            raise ValueError("malformed token")
+        return SecretStr(token)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            return frozenset(int(part) for part in parts if part)
+        return value
+
+    @property
+    def api_base_url(self) -> str:
+        return str(self.telegram_api_url).rstrip("/")
+
+    @property
+    def is_official_api(self) -> bool:
+        return self.api_base_url == OFFICIAL_API_URL
+
+
+S = TypeVar("S", bound=CoreSettings)
+
+
+class SettingsError(Exception):
+    """Start-up cannot go on: the lines say which variables are wrong and what they expect."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def settings_error_lines(error: ValidationError) -> list[str]:
+    """One line per bad variable, naming it and what it expects, without its value."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for item in error.errors(include_input=False, include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else "?"
+        var = field.upper()
+        if var in seen:
+            continue
+        seen.add(var)
+        expected = EXPECTED.get(var, "a valid value")
+        if item["type"] == "missing":
+            lines.append(f"Configuration error: {var} is not set; expected {expected}.")
+        else:
+            lines.append(f"Configuration error: {var} is invalid; expected {expected}.")
+    return lines
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Read settings from the environment and `.env`; raise SettingsError on any bad value."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(settings_error_lines(exc)) from None

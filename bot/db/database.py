@@ -1,0 +1,118 @@
+"""The process's single SQLite connection and a transaction discipline around it.
+
+aiosqlite runs every statement on one worker thread, so serialising access costs
+nothing; what it buys is that a coroutine's transaction is never interleaved with
+another coroutine's statements. Every statement goes through `Database`, which
+holds an asyncio lock; `transaction()` holds it for the whole unit of work.
+The connection runs in autocommit mode (isolation_level=None): a statement outside
+`transaction()` commits on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+BUSY_TIMEOUT_MS = 5000
+
+_in_transaction: contextvars.ContextVar[Database | None] = contextvars.ContextVar(
+    "careerbot_db_transaction", default=None
+)
+
+
+class Database:
+    """A thin, serialised facade over one aiosqlite connection."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn
+
+    @asynccontextmanager
+    async def _guard(self) -> AsyncIterator[None]:
+        if _in_transaction.get() is self:
+            yield  # this task already holds the lock inside transaction()
+            return
+        async with self._lock:
+            yield
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        async with self._guard():
+            cursor = await self._conn.execute(sql, params)
+            rowcount = cursor.rowcount
+            await cursor.close()
+            return rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self._guard():
+            await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._guard(), self._conn.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._guard(), self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """A unit of work: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        Nested use inside the same task joins the outer transaction.
+        """
+        if _in_transaction.get() is self:
+            yield self
+            return
+        async with self._lock:
+            token = _in_transaction.set(self)
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    await self._conn.rollback()
+                    raise
+                await self._conn.commit()
+            finally:
+                _in_transaction.reset(token)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+
+async def open_database(path: Path | str) -> Database:
+    """Open (creating folders as needed) the database with the pragmas we rely on."""
+    db_path = Path(path)
+    if str(db_path) != ":memory:":
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(db_path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    log.debug("database opened at %s", db_path)
+    return Database(conn, db_path)

@@ -1,0 +1,130 @@
+"""Users: who talked to the bot, in which language, where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+from bot.db.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+    locale: str | None
+    source: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    blocked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> User:
+        return cls(
+            id=row["id"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            username=row["username"],
+            language_code=row["language_code"],
+            locale=row["locale"],
+            source=row["source"],
+            created_at=from_db(row["created_at"]),
+            last_seen_at=from_db(row["last_seen_at"]),
+            blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SeenUser:
+    """What an update tells us about its sender."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+class UsersRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def touch(self, seen: SeenUser, now: datetime) -> tuple[User, bool]:
+        """Record a visit: create the user once, later refresh names and last-seen.
+
+        A user who writes again is reachable again, so `blocked_at` is cleared.
+        Returns the stored user and whether this visit created them.
+        """
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                """
+                INSERT INTO users (id, first_name, last_name, username, language_code,
+                                   created_at, last_seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                (
+                    seen.id,
+                    seen.first_name,
+                    seen.last_name,
+                    seen.username,
+                    seen.language_code,
+                    stamp,
+                    stamp,
+                ),
+            )
+            created = changed == 1
+            if not created:
+                await tx.execute(
+                    """
+                    UPDATE users
+                       SET first_name = ?, last_name = ?, username = ?, language_code = ?,
+                           last_seen_at = ?, blocked_at = NULL
+                     WHERE id = ?
+                    """,
+                    (
+                        seen.first_name,
+                        seen.last_name,
+                        seen.username,
+                        seen.language_code,
+                        stamp,
+                        seen.id,
+                    ),
+                )
+            row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (seen.id,))
+        assert row is not None
+        return User.from_row(row), created
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        return User.from_row(row) if row else None
+
+    async def set_source_if_empty(self, user_id: int, source: str) -> bool:
+        """First touch wins: store the deep-link source only if the user has none."""
+        changed = await self._db.execute(
+            "UPDATE users SET source = ? WHERE id = ? AND source IS NULL",
+            (source, user_id),
+        )
+        return changed == 1
+
+    async def set_locale(self, user_id: int, locale: str | None) -> None:
+        await self._db.execute("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
+
+    async def mark_blocked(self, user_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE users SET blocked_at = ? WHERE id = ? AND blocked_at IS NULL",
+            (to_db(now), user_id),
+        )
+
+    async def mark_unblocked(self, user_id: int) -> None:
+        await self._db.execute("UPDATE users SET blocked_at = NULL WHERE id = ?", (user_id,))
+
+    async def count(self) -> int:
+        return int(await self._db.fetchval("SELECT COUNT(*) FROM users"))

@@ -1,0 +1,70 @@
+"""Translations: gettext catalogs in bot/locales, compiled in memory when loaded.
+
+aiogram's I18n reads compiled .mo files. We compile the .po sources at load time
+instead (a few milliseconds), so a stale or missing .mo can never be served and
+no build artefact is committed. `make locales` re-extracts messages from the code.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n.middleware import I18nMiddleware
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.config import LOCALES
+from bot.db.users import User
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "messages"
+
+
+class SourceI18n(I18n):
+    """I18n that loads .po files directly."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            locale = po_path.parent.parent.name
+            with po_path.open("rb") as source:
+                catalog = read_po(source, locale=locale, domain=self.domain)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            translations[locale] = gettext.GNUTranslations(buffer)
+        return translations
+
+
+def build_i18n(default_locale: str) -> SourceI18n:
+    return SourceI18n(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)
+
+
+def pick_locale(chosen: str | None, language_code: str | None, default: str) -> str:
+    """A chosen locale wins; then Telegram's language if we speak it; then the default."""
+    if chosen in LOCALES:
+        return chosen
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base == "en":
+            return "en"
+        if base == "ru":
+            return "ru"
+    return default
+
+
+class UserLocaleMiddleware(I18nMiddleware):
+    """Picks the locale from the stored user (set by UserMiddleware) or the update."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user: User | None = data.get("user")
+        if user is not None:
+            return pick_locale(user.locale, user.language_code, self.i18n.default_locale)
+        tg_user = data.get("event_from_user")
+        code = getattr(tg_user, "language_code", None)
+        return pick_locale(None, code, self.i18n.default_locale)

@@ -1,0 +1,43 @@
+"""/start, with or without a deep-link payload."""
+
+from __future__ import annotations
+
+from aiogram import Router, html
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.db.users import User, UsersRepo
+from bot.deeplinks import parse_start_payload
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    user: User,
+    user_created: bool,
+    users: UsersRepo,
+) -> None:
+    payload = parse_start_payload(command.args)
+    if payload is not None:
+        await users.set_source_if_empty(user.id, payload)
+    name = html.quote(user.first_name or "")
+    if user_created:
+        greeting = _("Hi, {name}! 👋").format(name=name)
+    else:
+        greeting = _("Welcome back, {name}! 👋").format(name=name)
+    await message.answer(
+        greeting
+        + "\n\n"
+        + _(
+            "I help students find out whether a job in customer support suits them:"
+            " a short quiz of about five minutes, a profile of your strengths and growth"
+            " areas, the specialisation that fits you best, and then practical tips to"
+            " grow into the role."
+        )
+        + "\n\n"
+        + _("Send /help to see what I can do.")
+    )

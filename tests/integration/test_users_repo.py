@@ -1,0 +1,54 @@
+from datetime import UTC, datetime, timedelta
+
+from bot.db import Database
+from bot.db.users import SeenUser, UsersRepo
+
+T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+
+
+async def test_created_once_then_refreshed(db: Database) -> None:
+    repo = UsersRepo(db)
+    user, created = await repo.touch(SeenUser(1, "Аня", language_code="ru"), T0)
+    assert created
+    assert (user.first_name, user.language_code, user.created_at) == ("Аня", "ru", T0)
+
+    later = T0 + timedelta(days=3)
+    user, created = await repo.touch(
+        SeenUser(1, "Anna", username="anna", language_code="en"), later
+    )
+    assert not created
+    assert user.created_at == T0
+    assert user.last_seen_at == later
+    assert (user.first_name, user.username, user.language_code) == ("Anna", "anna", "en")
+    assert await repo.count() == 1
+
+
+async def test_first_touch_source_wins(db: Database) -> None:
+    repo = UsersRepo(db)
+    await repo.touch(SeenUser(2, "Boris"), T0)
+    assert await repo.set_source_if_empty(2, "centre_a")
+    assert not await repo.set_source_if_empty(2, "centre_b")
+    user = await repo.get(2)
+    assert user is not None
+    assert user.source == "centre_a"
+
+
+async def test_blocked_until_the_user_writes_again(db: Database) -> None:
+    repo = UsersRepo(db)
+    await repo.touch(SeenUser(3, "Vera"), T0)
+    await repo.mark_blocked(3, T0 + timedelta(hours=1))
+    user = await repo.get(3)
+    assert user is not None
+    assert user.blocked_at == T0 + timedelta(hours=1)
+    user, _ = await repo.touch(SeenUser(3, "Vera"), T0 + timedelta(hours=2))
+    assert user.blocked_at is None
+
+
+async def test_locale_choice_is_stored(db: Database) -> None:
+    repo = UsersRepo(db)
+    await repo.touch(SeenUser(4, "Gleb", language_code="ru"), T0)
+    await repo.set_locale(4, "en")
+    user = await repo.get(4)
+    assert user is not None
+    assert user.locale == "en"
+    assert await repo.get(999) is None

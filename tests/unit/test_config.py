@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import CoreSettings, Settings, SettingsError, load_settings
+
+GOOD_TOKEN = "123456789:AAEabcdefghijklmnopqrstuvwxyz_-012345"
+
+
+def load(**env: str) -> Settings:
+    return load_settings(Settings, _env_file=None, **env)
+
+
+def test_defaults() -> None:
+    s = load(bot_token=GOOD_TOKEN)
+    assert s.api_base_url == "https://api.telegram.org"
+    assert s.is_official_api
+    assert s.database_path == Path("data/bot.sqlite3")
+    assert s.admin_ids == frozenset()
+    assert s.default_locale == "ru"
+    assert s.timezone == "Europe/Moscow"
+    assert s.log_level == "INFO"
+
+
+def test_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("ADMIN_IDS", " 5, 7,,")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("DEFAULT_LOCALE", "EN")
+    s = load_settings(Settings, _env_file=None)
+    assert s.admin_ids == frozenset({5, 7})
+    assert s.api_base_url == "http://127.0.0.1:8081"
+    assert not s.is_official_api
+    assert s.log_level == "DEBUG"
+    assert s.default_locale == "en"
+
+
+def test_reads_dotenv_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"BOT_TOKEN={GOOD_TOKEN}\nTIMEZONE=Asia/Yekaterinburg\n")
+    s = load_settings(Settings, _env_file=env_file)
+    assert s.timezone == "Asia/Yekaterinburg"
+    assert s.tz.key == "Asia/Yekaterinburg"
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "problem"),
+    [
+        ({}, "BOT_TOKEN", "is not set"),
+        ({"bot_token": "not-a-token"}, "BOT_TOKEN", "is invalid"),
+        ({"admin_ids": "12,abc"}, "ADMIN_IDS", "is invalid"),
+        ({"telegram_api_url": "ftp//nowhere"}, "TELEGRAM_API_URL", "is invalid"),
+        ({"timezone": "Mars/Olympus"}, "TIMEZONE", "is invalid"),
+        ({"default_locale": "de"}, "DEFAULT_LOCALE", "is invalid"),
+        ({"log_level": "LOUD"}, "LOG_LEVEL", "is invalid"),
+    ],
+)
+def test_bad_setting_names_the_variable(env: dict[str, str], variable: str, problem: str) -> None:
+    values = {"bot_token": GOOD_TOKEN, **env}
+    if not env:
+        values.pop("bot_token")
+    with pytest.raises(SettingsError) as caught:
+        load(**values)
+    assert len(caught.value.lines) == 1
+    line = caught.value.lines[0]
+    assert line.startswith(f"Configuration error: {variable} {problem}; expected ")
+    assert "\n" not in line
+
+
+def test_error_never_echoes_the_token() -> None:
+    secret = "123:tooshort-but-secret"
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=secret)
+    assert "tooshort-but-secret" not in str(caught.value)
+
+
+def test_core_settings_need_no_token() -> None:
+    s = load_settings(CoreSettings, _env_file=None, database_path="x/y.sqlite3")
+    assert s.database_path == Path("x/y.sqlite3")

@@ -1,0 +1,74 @@
+"""Every text the code marks for translation has a Russian translation, and the
+catalogs load without a build step."""
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, build_i18n, pick_locale
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "gettext": None, "__": None, "lazy_gettext": None}
+
+
+def code_messages() -> set[str]:
+    found: set[str] = set()
+    for folder in ("bot", "handlers"):
+        for _file, _line, message, _comments, _ctx in extract_from_dir(
+            ROOT / folder, keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def catalog(locale: str) -> dict[str, str]:
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return {m.id: m.string for m in read_po(f) if m.id and isinstance(m.id, str)}
+
+
+def test_code_has_messages() -> None:
+    assert len(code_messages()) >= 5
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_every_message_is_in_the_catalog(locale: str) -> None:
+    missing = code_messages() - catalog(locale).keys()
+    assert not missing, f"run `make locales` and translate: {sorted(missing)}"
+
+
+def test_every_message_is_translated_to_russian() -> None:
+    ru = catalog("ru")
+    untranslated = [msgid for msgid in code_messages() if not ru.get(msgid)]
+    assert not untranslated, untranslated
+
+
+def test_translations_keep_placeholders() -> None:
+    for msgid, text in catalog("ru").items():
+        for placeholder in ("{name}",):
+            assert (placeholder in msgid) == (placeholder in text), msgid
+
+
+def test_catalogs_load_from_sources() -> None:
+    i18n = build_i18n("ru")
+    assert set(i18n.available_locales) == {"ru", "en"}
+    assert i18n.gettext("What this bot can do", locale="ru") == "Что умеет этот бот"
+    assert i18n.gettext("What this bot can do", locale="en") == "What this bot can do"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "code", "expected"),
+    [
+        (None, "en", "en"),
+        (None, "en-GB", "en"),
+        (None, "ru", "ru"),
+        (None, "uk", "ru"),
+        (None, None, "ru"),
+        ("en", "ru", "en"),
+        ("ru", "en", "ru"),
+        ("xx", "en", "en"),
+    ],
+)
+def test_pick_locale(chosen: str | None, code: str | None, expected: str) -> None:
+    assert pick_locale(chosen, code, "ru") == expected

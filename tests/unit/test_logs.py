@@ -1,0 +1,32 @@
+import logging
+
+from bot.logs import MASK, RedactingFormatter
+
+TOKEN = "123456:SECRET-part-of-the-token-xyz"
+
+
+def record(msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
+    exc_info = (type(exc), exc, exc.__traceback__) if exc else None
+    return logging.LogRecord("t", logging.ERROR, __file__, 1, msg, args, exc_info)
+
+
+def test_masks_token_in_message_args_and_tracebacks() -> None:
+    fmt = RedactingFormatter([TOKEN], "%(message)s")
+    try:
+        raise RuntimeError(f"GET https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError as exc:
+        text = fmt.format(record("calling %s", f"/bot{TOKEN}/getMe", exc=exc))
+    assert "SECRET-part-of-the-token-xyz" not in text
+    assert MASK in text
+    assert "RuntimeError" in text
+
+
+def test_masks_the_secret_half_alone() -> None:
+    fmt = RedactingFormatter([TOKEN], "%(message)s")
+    text = fmt.format(record("leaked %s", "SECRET-part-of-the-token-xyz"))
+    assert text == f"leaked {MASK}"
+
+
+def test_leaves_other_text_alone() -> None:
+    fmt = RedactingFormatter([TOKEN], "%(message)s")
+    assert fmt.format(record("bot id %d started", 123456)) == "bot id 123456 started"
