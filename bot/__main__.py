@@ -28,6 +28,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (long polling) until SIGINT/SIGTERM")
     sub.add_parser("migrate", help="apply pending database migrations and exit")
 
+    quiz = sub.add_parser("quiz", help="check quiz files or draw a quiz as a diagram")
+    quiz_sub = quiz.add_subparsers(dest="quiz_command", required=True, metavar="ACTION")
+    check = quiz_sub.add_parser(
+        "check", help="validate quiz files (default: every file in quizzes/)"
+    )
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    graph = quiz_sub.add_parser("graph", help="print a quiz as a Mermaid or Graphviz diagram")
+    graph.add_argument("file", type=Path, metavar="FILE")
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+
     play = sub.add_parser(
         "playground", help="chat with the bot in this terminal: no token, no network"
     )
@@ -52,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run()
         if args.command == "migrate":
             return _migrate()
+        if args.command == "quiz":
+            from bot.quiz.cli import run_check, run_graph
+
+            if args.quiz_command == "check":
+                return run_check(args.files, sys.stdout)
+            return run_graph(args.file, args.format, sys.stdout)
         if args.command == "playground":
             from bot.playground import run_playground
 

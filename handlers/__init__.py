@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import about, errors, fallback, start
+from handlers import about, errors, fallback, membership, start
 
 
 def build_router() -> Router:
@@ -14,6 +14,7 @@ def build_router() -> Router:
     root.include_routers(
         start.router,
         about.router,
+        membership.router,
         fallback.router,  # last: catches what nobody else understood
     )
     return root

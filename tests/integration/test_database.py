@@ -1,0 +1,44 @@
+import asyncio
+
+import pytest
+
+from bot.db import Database
+
+
+async def test_transaction_rolls_back_on_error(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES (1)")
+            raise RuntimeError("boom")
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+
+
+async def test_transaction_commits_and_nests(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO t VALUES (1)")
+        async with db.transaction() as inner:
+            await inner.execute("INSERT INTO t VALUES (2)")
+    assert await db.fetchval("SELECT SUM(x) FROM t") == 3
+
+
+async def test_other_tasks_never_interleave_with_a_transaction(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    in_tx = asyncio.Event()
+
+    async def failing_unit() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES (1)")
+            in_tx.set()
+            await asyncio.sleep(0.05)
+            raise RuntimeError("roll back")
+
+    async def outsider() -> None:
+        await in_tx.wait()
+        await db.execute("INSERT INTO t VALUES (100)")
+
+    results = await asyncio.gather(failing_unit(), outsider(), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError)
+    # The outsider's insert waited for the rollback and was not swept away by it.
+    assert [row[0] for row in await db.fetchall("SELECT x FROM t")] == [100]

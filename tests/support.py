@@ -1,0 +1,30 @@
+"""Helpers shared by the test folders (importable as `tests.support`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+
+TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
+SETTINGS_VARS = (
+    "BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "DATABASE_PATH",
+    "ADMIN_IDS",
+    "DEFAULT_LOCALE",
+    "TIMEZONE",
+    "LOG_LEVEL",
+)
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a test: never read from the developer's `.env` or environment."""
+    values: dict[str, Any] = {
+        "bot_token": TEST_TOKEN,
+        "database_path": tmp_path / "bot.sqlite3",
+        "log_level": "DEBUG",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
