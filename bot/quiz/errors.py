@@ -1,0 +1,107 @@
+"""Errors of the quiz engine: content problems (with file and line) and run errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a content file, printed as ``file:line: message``."""
+
+    file: str
+    line: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
+
+
+class QuizError(Exception):
+    """A quiz file cannot be used; ``problems`` says where and why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid quiz")
+
+
+class QuizRunError(Exception):
+    """A student's action does not fit the quiz at its current node."""
+
+
+class UnknownOption(QuizRunError):
+    """The option id is not one of the current question's options."""
+
+    def __init__(self, node_id: str, option_id: str) -> None:
+        self.node_id = node_id
+        self.option_id = option_id
+        super().__init__(f"node {node_id!r} has no option {option_id!r}")
+
+
+class NotAQuestion(QuizRunError):
+    """An answer was given while the current node is not a question."""
+
+    def __init__(self, node_id: str, kind: str) -> None:
+        self.node_id = node_id
+        self.kind = kind
+        super().__init__(f"node {node_id!r} is {kind!r}, not a question")
+
+
+class NotAnInfoNode(QuizRunError):
+    """``proceed`` was called while the current node is not an info node."""
+
+    def __init__(self, node_id: str, kind: str) -> None:
+        self.node_id = node_id
+        self.kind = kind
+        super().__init__(f"node {node_id!r} is {kind!r}, not an info node")
+
+
+class NotCurrentNode(QuizRunError):
+    """An answer names a node the student is not at (a stale or forged button)."""
+
+    def __init__(self, expected: str, got: str) -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(f"the current node is {expected!r}, not {got!r}")
+
+
+class QuizFinished(QuizRunError):
+    """The run is at a result node: nothing more to answer."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        super().__init__(f"the quiz is finished (result node {node_id!r})")
+
+
+class QuizNotFinished(QuizRunError):
+    """A profile was asked for before the run reached a result node."""
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+        super().__init__(f"the quiz is not finished yet (current node {node_id!r})")
+
+
+class NothingToUndo(QuizRunError):
+    """``back`` was called before any question was answered."""
+
+    def __init__(self) -> None:
+        super().__init__("no question has been answered yet")
+
+
+class ReplayError(QuizRunError):
+    """Stored answers no longer fit the quiz (for example, the file changed)."""
+
+    def __init__(self, position: int, node_id: str, option_id: str, reason: str) -> None:
+        self.position = position
+        self.node_id = node_id
+        self.option_id = option_id
+        self.reason = reason
+        super().__init__(
+            f"answer #{position + 1} ({node_id!r}, {option_id!r}) does not fit the quiz: {reason}"
+        )
