@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,16 @@ DOMAIN = "messages"
 
 class SourceI18n(I18n):
     """I18n that loads .po files directly."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's gettext helpers look up `I18n.get_current()`; the mixin keeps one
+        # context variable per subclass, so register under the base class.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}

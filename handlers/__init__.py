@@ -1,4 +1,8 @@
-"""aiogram routers, one per thing a user does. `build_router` is the one place they meet."""
+"""aiogram routers, one per thing a user does. `build_router` is the one place they meet.
+
+Each module builds a fresh router on request (no module-level routers), so the
+application can be built more than once in a process: tests restart it, and the
+playground runs it beside the emulator."""
 
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ def build_router() -> Router:
     # Error handlers of a router see the failures of the routers below it.
     root.errors.register(errors.on_error)
     root.include_routers(
-        start.router,
-        about.router,
-        membership.router,
-        fallback.router,  # last: catches what nobody else understood
+        start.build_router(),
+        about.build_router(),
+        membership.build_router(),
+        fallback.build_router(),  # last: catches what nobody else understood
     )
     return root

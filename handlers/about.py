@@ -9,10 +9,13 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.menu import command_lines
 
-router = Router(name="about")
+
+def build_router() -> Router:
+    router = Router(name="about")
+    router.message.register(help_command, Command("help"))
+    return router
 
 
-@router.message(Command("help"))
 async def help_command(message: Message) -> None:
     await message.answer(
         _("<b>What I can do</b>")

@@ -6,21 +6,24 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-router = Router(name="fallback")
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(not_understood)
+    router.callback_query.register(stale_button)
+    return router
 
 
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
     await message.answer(_("I don't know this command. Send /help to see what I can do."))
 
 
-@router.message()
 async def not_understood(message: Message) -> None:
     await message.answer(
         _("Sorry, I didn't understand that. Use the buttons or send /help to see what I can do.")
     )
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."))

@@ -10,14 +10,17 @@ from aiogram.types import ChatMemberUpdated
 from bot.clock import Clock
 from bot.db.users import UsersRepo
 
-router = Router(name="membership")
+
+def build_router() -> Router:
+    router = Router(name="membership")
+    router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
+    router.my_chat_member.register(unblocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER))
+    return router
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=KICKED))
 async def blocked(event: ChatMemberUpdated, users: UsersRepo, clock: Clock) -> None:
     await users.mark_blocked(event.from_user.id, clock.now())
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(member_status_changed=MEMBER))
 async def unblocked(event: ChatMemberUpdated, users: UsersRepo) -> None:
     await users.mark_unblocked(event.from_user.id)

@@ -10,10 +10,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.db.users import User, UsersRepo
 from bot.deeplinks import parse_start_payload
 
-router = Router(name="start")
+
+def build_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    return router
 
 
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,

@@ -7,10 +7,14 @@ from bot.db import Database
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:
     await db.execute("CREATE TABLE t (x INTEGER)")
-    with pytest.raises(RuntimeError):
+
+    async def failing_unit() -> None:
         async with db.transaction() as tx:
             await tx.execute("INSERT INTO t VALUES (1)")
             raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await failing_unit()
     assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
 
 

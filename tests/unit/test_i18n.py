@@ -4,6 +4,7 @@ catalogs load without a build step."""
 from pathlib import Path
 
 import pytest
+from aiogram.utils.i18n import gettext, lazy_gettext
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -48,6 +49,15 @@ def test_translations_keep_placeholders() -> None:
     for msgid, text in catalog("ru").items():
         for placeholder in ("{name}",):
             assert (placeholder in msgid) == (placeholder in text), msgid
+
+
+def test_aiogram_helpers_see_the_context() -> None:
+    i18n = build_i18n("ru")
+    with i18n.context(), i18n.use_locale("ru"):
+        assert gettext("What this bot can do") == "Что умеет этот бот"
+        assert str(lazy_gettext("What this bot can do")) == "Что умеет этот бот"
+    with i18n.context(), i18n.use_locale("en"):
+        assert gettext("What this bot can do") == "What this bot can do"
 
 
 def test_catalogs_load_from_sources() -> None:

@@ -1,0 +1,15 @@
+"""Run every benchmark and print its figures (`make bench`)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import startup
+
+
+def main() -> None:
+    asyncio.run(startup.main())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Start-up, restart and shutdown of the real bot."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.db.migrations import discover
+from bot.db.users import UsersRepo
+from bot.emulator import Emulator, Student
+from tests.e2e.conftest import BotProcess, RunningBot, subprocess_env, wait_polling
+from tests.support import TEST_TOKEN
+
+SECRET = TEST_TOKEN.split(":", 1)[1]
+
+
+async def test_restart_keeps_users_and_sources(
+    emu: Emulator, running: RunningBot, student: Student
+) -> None:
+    await student.send("/start centre_1")
+    await student.expect_message()
+
+    app = await running.restart()
+
+    user = await UsersRepo(app.db).get(student.user_id)
+    assert user is not None
+    assert user.source == "centre_1"
+    await student.send("/start")
+    assert (await student.expect_message()).text.startswith("С возвращением")
+
+
+async def test_scheduler_runs_with_the_app(running: RunningBot) -> None:
+    assert running.app is not None
+    scheduler = running.app.scheduler
+    assert scheduler.running
+    await running.stop()
+    assert not scheduler.running
+
+
+async def test_sigterm_stops_gracefully_and_never_logs_the_token(
+    emu: Emulator, bot_process: Callable[..., BotProcess]
+) -> None:
+    process = bot_process()
+    await process.start()
+    await wait_polling(emu)
+    student = Student(emu, user_id=3001, first_name="Лена", language_code="ru")
+    await student.send("/start")
+    assert (await student.expect_message()).text.startswith("Привет, Лена!")
+
+    code = await process.signal(signal.SIGTERM)
+
+    assert code == 0, process.text
+    assert "bot stopped" in process.text
+    assert "Traceback" not in process.text
+    assert SECRET not in process.text
+
+
+async def test_kill_and_restart_loses_nothing(
+    emu: Emulator, bot_process: Callable[..., BotProcess]
+) -> None:
+    first = bot_process()
+    await first.start()
+    await wait_polling(emu)
+    student = Student(emu, user_id=3002, first_name="Олег", language_code="ru")
+    await student.send("/start centre_k")
+    await student.expect_message()
+    await first.kill()
+
+    since = len(emu.calls)
+    second = bot_process()
+    await second.start()
+    await wait_polling(emu, since)
+    await student.send("/start")
+    assert (await student.expect_message()).text.startswith("С возвращением, Олег!")
+
+
+async def test_bad_setting_gives_one_clear_line(tmp_path: Path) -> None:
+    env = subprocess_env(BOT_TOKEN="12345:short", TELEGRAM_API_URL="http://127.0.0.1:9")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    lines = err.decode().strip().splitlines()
+    assert proc.returncode == 2
+    assert out == b""
+    assert lines == [
+        "Configuration error: BOT_TOKEN is invalid; expected the token from @BotFather,"
+        " like 123456789:AAE... (digits, a colon, 20+ chars)."
+    ]
+    assert "short" not in err.decode()
+
+
+async def test_missing_token_names_the_variable(tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=subprocess_env(),
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    assert err.decode().startswith("Configuration error: BOT_TOKEN is not set;")
+    assert len(err.decode().strip().splitlines()) == 1
+
+
+async def test_migrate_command_applies_and_reports(tmp_path: Path) -> None:
+    db_path = tmp_path / "nested" / "db.sqlite3"
+    env = subprocess_env(DATABASE_PATH=str(db_path))
+    names = ", ".join(m.path.name for m in discover())
+    expectations = (
+        f"applied {len(discover())} migration(s): {names}",
+        "applied 0 migration(s): none",
+    )
+    for expected in expectations:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "migrate",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0
+        assert expected in out.decode()
+    assert db_path.exists()

@@ -1,0 +1,164 @@
+"""A student meets the bot: /start with and without a deep link, /help, and whatever
+the bot does not understand."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.db.users import UsersRepo
+from bot.emulator import Emulator, Student
+from tests.e2e.conftest import RunningBot
+
+
+def users_of(running: RunningBot) -> UsersRepo:
+    assert running.app is not None
+    return UsersRepo(running.app.db)
+
+
+async def test_start_greets_in_russian_and_records_the_user(
+    student: Student, running: RunningBot
+) -> None:
+    await student.send("/start")
+    reply = await student.expect_message()
+    assert reply.text.startswith("Привет, Аня!")
+    assert "службе поддержки" in reply.text
+    await student.expect_no_message(within=0.3)
+
+    user = await users_of(running).get(student.user_id)
+    assert user is not None
+    assert user.first_name == "Аня"
+    assert user.language_code == "ru"
+    assert user.source is None
+
+
+async def test_start_in_english_for_english_telegram(
+    make_student: Callable[..., Student],
+) -> None:
+    john = make_student(2002, "John", "en")
+    await john.send("/start")
+    reply = await john.expect_message()
+    assert reply.text.startswith("Hi, John!")
+    assert "customer support" in reply.text
+
+
+async def test_unknown_language_falls_back_to_russian(
+    make_student: Callable[..., Student],
+) -> None:
+    taras = make_student(2003, "Тарас", "uk")
+    await taras.send("/start")
+    assert (await taras.expect_message()).text.startswith("Привет, Тарас!")
+
+
+async def test_second_start_is_a_welcome_back_and_keeps_one_row(
+    student: Student, running: RunningBot
+) -> None:
+    await student.send("/start")
+    await student.expect_message()
+    await student.send("/start")
+    reply = await student.expect_message()
+    assert reply.text.startswith("С возвращением, Аня!")
+    assert await users_of(running).count() == 1
+
+
+async def test_deep_link_source_first_touch_wins(student: Student, running: RunningBot) -> None:
+    await student.send("/start centre_msu")
+    assert (await student.expect_message()).text.startswith("Привет")
+    await student.send("/start centre_other")
+    await student.expect_message()
+    user = await users_of(running).get(student.user_id)
+    assert user is not None
+    assert user.source == "centre_msu"
+
+
+async def test_source_is_set_on_a_later_visit_if_none_yet(
+    student: Student, running: RunningBot
+) -> None:
+    await student.send("/start")
+    await student.expect_message()
+    await student.send("/start centre_late")
+    await student.expect_message()
+    user = await users_of(running).get(student.user_id)
+    assert user is not None
+    assert user.source == "centre_late"
+
+
+async def test_malformed_payload_is_ignored_safely(student: Student, running: RunningBot) -> None:
+    await student.send("/start <b>drop table</b>;" + "x" * 100)
+    assert (await student.expect_message()).text.startswith("Привет, Аня!")
+    user = await users_of(running).get(student.user_id)
+    assert user is not None
+    assert user.source is None
+
+
+async def test_name_with_html_is_shown_as_text(make_student: Callable[..., Student]) -> None:
+    mallory = make_student(2004, "<b>Mal</b> & Co", "en")
+    await mallory.send("/start")
+    reply = await mallory.expect_message()
+    assert reply.text.startswith("Hi, <b>Mal</b> & Co!")
+
+
+async def test_help_lists_the_commands(student: Student) -> None:
+    await student.send("/help")
+    reply = await student.expect_message()
+    assert "Что я умею" in reply.text
+    assert "/start" in reply.text
+    assert "/help" in reply.text
+
+
+async def test_command_menu_is_set_in_both_languages(running: RunningBot, emu: Emulator) -> None:
+    ru = {c["command"]: c["description"] for c in emu.commands(language_code="ru")}
+    en = {c["command"]: c["description"] for c in emu.commands(language_code="en")}
+    default = {c["command"] for c in emu.commands()}
+    assert set(ru) == set(en) == default >= {"start", "help"}
+    assert ru["help"] == "Что умеет этот бот"
+    assert en["help"] == "What this bot can do"
+
+
+async def test_unknown_text_gets_a_hint(student: Student) -> None:
+    await student.send("как дела?")
+    reply = await student.expect_message()
+    assert "не понял" in reply.text
+    assert "/help" in reply.text
+
+
+async def test_unknown_command_gets_a_hint(student: Student) -> None:
+    await student.send("/frobnicate")
+    assert "Такой команды я не знаю" in (await student.expect_message()).text
+
+
+async def test_sticker_gets_a_hint(student: Student) -> None:
+    await student.send_sticker()
+    assert "не понял" in (await student.expect_message()).text
+
+
+async def test_very_long_message_gets_a_hint(student: Student) -> None:
+    await student.send("а" * 4096)
+    assert "не понял" in (await student.expect_message()).text
+
+
+async def test_stale_button_is_answered(student: Student, emu: Emulator) -> None:
+    await student.send("/start")
+    greeting = await student.expect_message()
+    query_id = await emu.press(student.user_id, greeting.message_id, "no-such-button")
+    answer = await emu.wait_callback_answer(query_id)
+    assert answer["text"] == "Эта кнопка уже неактуальна."
+
+
+async def test_blocking_the_bot_is_recorded_and_writing_again_clears_it(
+    student: Student, running: RunningBot, emu: Emulator
+) -> None:
+    await student.send("/start")
+    await student.expect_message()
+    repo = users_of(running)
+
+    emu.block(student.user_id)
+    async with asyncio.timeout(5):
+        while (user := await repo.get(student.user_id)) is None or user.blocked_at is None:
+            await asyncio.sleep(0.02)
+
+    await student.send("/start")
+    assert (await student.expect_message()).text.startswith("С возвращением")
+    user = await repo.get(student.user_id)
+    assert user is not None
+    assert user.blocked_at is None
