@@ -70,6 +70,8 @@ async def _show(
 ) -> None:
     while True:
         event = await events.get()
+        if not event.message.from_bot:
+            continue  # the person's own message is already on the screen
         if event.kind != "delete" and event.message.buttons:
             state["keyboard"] = event.message
         print(render(event), file=out, flush=True)

@@ -47,6 +47,7 @@ async def test_chat_in_the_terminal(tmp_path: Path) -> None:
     await proc.stdin.drain()
     greeting = await read_until(proc.stdout, "/help")
     assert "Привет, Ира!" in greeting
+    assert greeting.count("── bot ──") == 1, "only the bot's messages are echoed"
     proc.stdin.write(b"/quit\n")
     await proc.stdin.drain()
     rest, _ = await asyncio.wait_for(proc.communicate(), 20)
