@@ -65,9 +65,8 @@ class App:
 
 
 def build_bot(settings: Settings) -> Bot:
-    server = TelegramAPIServer.from_base(
-        settings.api_base_url, is_local=not settings.is_official_api
-    )
+    # Any Bot API server works: the official one, a self-hosted telegram-bot-api, the emulator.
+    server = TelegramAPIServer.from_base(settings.api_base_url)
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=AiohttpSession(api=server),
