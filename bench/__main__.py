@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import startup
+from bench import render, startup
 
 
 def main() -> None:
     asyncio.run(startup.main())
+    render.main()
 
 
 if __name__ == "__main__":

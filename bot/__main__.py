@@ -13,6 +13,7 @@ from bot import __version__
 from bot.config import CoreSettings, Settings, SettingsError, load_settings
 from bot.db import MigrationError
 from bot.logs import setup_logging
+from bot.quiz import QuizError
 
 log = logging.getLogger("careerbot")
 
@@ -85,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except MigrationError as exc:
         print(f"Migration failed: {exc}", file=sys.stderr)
+        return 1
+    except QuizError as exc:
+        print("Quiz content has problems; run `careerbot quiz check`:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,16 +17,20 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, apply_migrations, open_database
+from bot.db.attempts import AttemptsRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.middlewares import InFlightMiddleware, UserMiddleware
+from bot.quiz import load_quizzes
+from bot.services.quiz import QuizService
 from handlers import build_router
 from handlers.menu import set_commands
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+QUIZZES_DIR = Path(__file__).resolve().parents[1] / "quizzes"
 
 
 @dataclass
@@ -86,6 +91,12 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
 
     i18n = build_i18n(settings.default_locale)
     users = UsersRepo(db)
+    try:
+        quizzes = load_quizzes(QUIZZES_DIR)
+        quiz_service = QuizService(AttemptsRepo(db), quizzes, clock)
+    except BaseException:
+        await db.close()
+        raise
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
 
@@ -98,6 +109,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         settings=settings,
         db=db,
         users=users,
+        quiz_service=quiz_service,
         clock=clock,
         scheduler=scheduler,
         i18n=i18n,

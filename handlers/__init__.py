@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import about, errors, fallback, membership, start
+from handlers import about, errors, fallback, language, membership, start
+from handlers.quiz import flow, results
 
 
 def build_router() -> Router:
@@ -18,7 +19,11 @@ def build_router() -> Router:
     root.include_routers(
         start.build_router(),
         about.build_router(),
+        language.build_router(),
+        flow.build_router(),
+        results.build_router(),
         membership.build_router(),
+        flow.build_reminder_router(),  # plain messages while a quiz is in progress
         fallback.build_router(),  # last: catches what nobody else understood
     )
     return root

@@ -8,20 +8,22 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 log = logging.getLogger(__name__)
 
 COMMANDS = (
-    ("start", __("Start over and see the greeting")),
+    ("quiz", __("Take the quiz or continue it")),
+    ("results", __("My results")),
+    ("language", __("Change the language")),
     ("help", __("What this bot can do")),
+    ("start", __("Start over and see the greeting")),
 )
 
 
 def command_lines() -> str:
     """The commands as lines of help text, in the current locale."""
-    return "\n".join(f"/{name} — {_(str(text))}" for name, text in COMMANDS)
+    return "\n".join(f"/{name} — {text!s}" for name, text in COMMANDS)
 
 
 def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:

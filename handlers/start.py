@@ -9,6 +9,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.db.users import User, UsersRepo
 from bot.deeplinks import parse_start_payload
+from bot.services.quiz import Position, QuizService
+from handlers.quiz import screens
 
 
 def build_router() -> Router:
@@ -23,6 +25,7 @@ async def start(
     user: User,
     user_created: bool,
     users: UsersRepo,
+    quiz_service: QuizService,
 ) -> None:
     payload = parse_start_payload(command.args)
     if payload is not None:
@@ -32,7 +35,7 @@ async def start(
         greeting = _("Hi, {name}! 👋").format(name=name)
     else:
         greeting = _("Welcome back, {name}! 👋").format(name=name)
-    await message.answer(
+    intro = (
         greeting
         + "\n\n"
         + _(
@@ -41,6 +44,14 @@ async def start(
             " areas, the specialisation that fits you best, and then practical tips to"
             " grow into the role."
         )
-        + "\n\n"
-        + _("Send /help to see what I can do.")
+    )
+    current = await quiz_service.current(user.id)
+    if isinstance(current, Position):
+        offer, markup = screens.resume_offer(current.run)
+        await message.answer(intro + "\n\n" + offer, reply_markup=markup)
+        return
+    has_results = bool(await quiz_service.results(user.id, limit=1))
+    await message.answer(
+        intro + "\n\n" + _("Send /help to see what I can do."),
+        reply_markup=screens.start_keyboard(has_results),
     )

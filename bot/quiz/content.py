@@ -182,3 +182,4 @@ def unique_quiz_ids(reports: Sequence[FileReport]) -> list[Problem]:
 
 register_kind("quiz", check_quiz_document)
 register_cross_check(unique_quiz_ids)
+import bot.tips.catalogue  # noqa: E402, F401  (registers kind: tips; after the names it uses)

@@ -282,10 +282,17 @@ class Outcomes(_Model):
     growth_areas: GrowthAreasRule = Field(default_factory=GrowthAreasRule)
 
     def band(self, band_id: str) -> Band:
-        return next(b for b in self.bands if b.id == band_id)
+        """The band with this id; KeyError if there is none (e.g. an old stored result)."""
+        for band in self.bands:
+            if band.id == band_id:
+                return band
+        raise KeyError(band_id)
 
     def specialisation(self, specialisation_id: str) -> Specialisation:
-        return next(s for s in self.specialisations if s.id == specialisation_id)
+        for specialisation in self.specialisations:
+            if specialisation.id == specialisation_id:
+                return specialisation
+        raise KeyError(specialisation_id)
 
 
 class Quiz(_Model):
@@ -319,7 +326,10 @@ class Quiz(_Model):
             raise KeyError(f"quiz {self.id!r} has no node {node_id!r}") from None
 
     def trait(self, trait_id: str) -> Trait:
-        return next(t for t in self.traits if t.id == trait_id)
+        for trait in self.traits:
+            if trait.id == trait_id:
+                return trait
+        raise KeyError(f"quiz {self.id!r} has no trait {trait_id!r}")
 
     @cached_property
     def graph(self) -> QuizGraph:

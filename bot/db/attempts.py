@@ -1,0 +1,189 @@
+"""Quiz attempts and answers: rows only; the quiz rules live in the service and engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+from bot.db.database import Database
+
+ACTIVE = "active"
+FINISHED = "finished"
+ABANDONED = "abandoned"
+OUTDATED = "outdated"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    id: int
+    user_id: int
+    quiz_id: str
+    quiz_version: int
+    status: str
+    current_node: str
+    step: int
+    message_id: int | None
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    profile: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> AttemptRow:
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            quiz_id=row["quiz_id"],
+            quiz_version=row["quiz_version"],
+            status=row["status"],
+            current_node=row["current_node"],
+            step=row["step"],
+            message_id=row["message_id"],
+            started_at=from_db(row["started_at"]),
+            updated_at=from_db(row["updated_at"]),
+            finished_at=from_db(row["finished_at"]) if row["finished_at"] else None,
+            profile=json.loads(row["profile"]) if row["profile"] else None,
+        )
+
+
+class AttemptsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, attempt_id: int) -> AttemptRow | None:
+        row = await self._db.fetchone("SELECT * FROM attempts WHERE id = ?", (attempt_id,))
+        return AttemptRow.from_row(row) if row else None
+
+    async def active(self, user_id: int, quiz_id: str) -> AttemptRow | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM attempts WHERE user_id = ? AND quiz_id = ? AND status = 'active'",
+            (user_id, quiz_id),
+        )
+        return AttemptRow.from_row(row) if row else None
+
+    async def answers(self, attempt_id: int) -> list[tuple[str, str]]:
+        """The live answers in order: what replaying the attempt needs."""
+        rows = await self._db.fetchall(
+            "SELECT node_id, option_id FROM answers"
+            " WHERE attempt_id = ? AND undone_at IS NULL ORDER BY position",
+            (attempt_id,),
+        )
+        return [(row["node_id"], row["option_id"]) for row in rows]
+
+    async def create(
+        self, user_id: int, quiz_id: str, quiz_version: int, start_node: str, now: datetime
+    ) -> AttemptRow:
+        """A new active attempt; an attempt still in progress is abandoned first."""
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE attempts SET status = 'abandoned', updated_at = ?"
+                " WHERE user_id = ? AND quiz_id = ? AND status = 'active'",
+                (stamp, user_id, quiz_id),
+            )
+            await tx.execute(
+                "INSERT INTO attempts (user_id, quiz_id, quiz_version, current_node,"
+                " started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, quiz_id, quiz_version, start_node, stamp, stamp),
+            )
+            row = await tx.fetchone("SELECT * FROM attempts WHERE id = last_insert_rowid()")
+        assert row is not None
+        return AttemptRow.from_row(row)
+
+    async def record_answer(
+        self,
+        attempt: AttemptRow,
+        node_id: str,
+        option_id: str,
+        next_node: str,
+        now: datetime,
+        profile: dict[str, Any] | None = None,
+    ) -> bool:
+        """Append an answer if the attempt is still at `attempt.step`; False if it moved on.
+
+        With `profile`, the same write finishes the attempt, so a crash can never leave
+        an attempt at its result but unfinished.
+        """
+        stamp = to_db(now)
+        finished = profile is not None
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE attempts SET step = step + 1, current_node = ?, updated_at = ?,"
+                " status = CASE WHEN ? THEN 'finished' ELSE status END,"
+                " finished_at = CASE WHEN ? THEN ? ELSE finished_at END,"
+                " profile = CASE WHEN ? THEN ? ELSE profile END"
+                " WHERE id = ? AND step = ? AND status = 'active'",
+                (
+                    next_node,
+                    stamp,
+                    finished,
+                    finished,
+                    stamp,
+                    finished,
+                    json.dumps(profile, ensure_ascii=False) if finished else None,
+                    attempt.id,
+                    attempt.step,
+                ),
+            )
+            if changed != 1:
+                return False
+            await tx.execute(
+                "INSERT INTO answers (attempt_id, position, node_id, option_id, answered_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (attempt.id, attempt.step, node_id, option_id, stamp),
+            )
+        return True
+
+    async def undo_to(
+        self, attempt: AttemptRow, keep: int, current_node: str, now: datetime
+    ) -> bool:
+        """Undo every answer from position `keep` on; False if the attempt moved on."""
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE attempts SET step = ?, current_node = ?, updated_at = ?"
+                " WHERE id = ? AND step = ? AND status = 'active'",
+                (keep, current_node, stamp, attempt.id, attempt.step),
+            )
+            if changed != 1:
+                return False
+            await tx.execute(
+                "UPDATE answers SET undone_at = ?"
+                " WHERE attempt_id = ? AND position >= ? AND undone_at IS NULL",
+                (stamp, attempt.id, keep),
+            )
+        return True
+
+    async def set_status(self, attempt_id: int, status: str, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE attempts SET status = ?, updated_at = ? WHERE id = ?",
+            (status, to_db(now), attempt_id),
+        )
+
+    async def set_message(self, attempt_id: int, message_id: int) -> None:
+        await self._db.execute(
+            "UPDATE attempts SET message_id = ? WHERE id = ?", (message_id, attempt_id)
+        )
+
+    async def finished(self, user_id: int, limit: int = 20) -> list[AttemptRow]:
+        """The student's finished attempts, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM attempts WHERE user_id = ? AND status = 'finished'"
+            " ORDER BY finished_at DESC, id DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [AttemptRow.from_row(row) for row in rows]
+
+    async def previous_finished(self, attempt: AttemptRow) -> AttemptRow | None:
+        """The same student's finished attempt of the same quiz just before this one."""
+        row = await self._db.fetchone(
+            "SELECT * FROM attempts WHERE user_id = ? AND quiz_id = ? AND status = 'finished'"
+            " AND id < ? ORDER BY id DESC LIMIT 1",
+            (attempt.user_id, attempt.quiz_id, attempt.id),
+        )
+        return AttemptRow.from_row(row) if row else None

@@ -1,0 +1,1 @@
+"""Services: the business rules between handlers and the database or engine."""

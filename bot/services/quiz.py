@@ -1,0 +1,236 @@
+"""Taking the quiz: every press is checked against the stored attempt, replayed through
+the pure engine, and written at once. The database row's `step` is the guard that
+makes a doubled, stale or concurrent press harmless."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.db.attempts import OUTDATED, AttemptRow, AttemptsRepo
+from bot.quiz import (
+    Answer,
+    NothingToUndo,
+    Quiz,
+    QuizRun,
+    QuizRunError,
+    ReplayError,
+)
+from bot.quiz.snapshot import StoredProfile
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUIZ = "support_role"
+
+
+@dataclass(frozen=True)
+class Position:
+    """An attempt in progress and where it stands."""
+
+    attempt: AttemptRow
+    run: QuizRun
+
+
+@dataclass(frozen=True)
+class Moved:
+    position: Position
+    answered: Answer | None
+    """The answer just given (None after "Back")."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    position: Position
+    answered: Answer
+    profile: StoredProfile
+    previous: StoredProfile | None
+
+
+@dataclass(frozen=True)
+class Stale:
+    """The press refers to a state the attempt has left: nothing changes."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The press was never valid for this user (forged or foreign): nothing changes."""
+
+
+@dataclass(frozen=True)
+class Outdated:
+    """The quiz changed since the attempt began; the attempt is closed."""
+
+    attempt: AttemptRow
+
+
+@dataclass(frozen=True)
+class Result:
+    attempt: AttemptRow
+    profile: StoredProfile
+    previous: StoredProfile | None
+
+
+PressOutcome = Moved | Finished | Stale | Refused | Outdated
+
+
+class QuizService:
+    def __init__(
+        self,
+        attempts: AttemptsRepo,
+        quizzes: Mapping[str, Quiz],
+        clock: Clock,
+        quiz_id: str = DEFAULT_QUIZ,
+    ) -> None:
+        if quiz_id not in quizzes:
+            raise ValueError(f"quiz {quiz_id!r} is not loaded")
+        self._attempts = attempts
+        self._quizzes = quizzes
+        self._clock = clock
+        self.quiz_id = quiz_id
+
+    @property
+    def quiz(self) -> Quiz:
+        return self._quizzes[self.quiz_id]
+
+    # --- starting and resuming ------------------------------------------------------------
+
+    async def begin(self, user_id: int) -> Position:
+        """A fresh attempt (one in progress is abandoned)."""
+        quiz = self.quiz
+        run = QuizRun.start(quiz)
+        attempt = await self._attempts.create(
+            user_id, quiz.id, quiz.version, run.node_id, self._clock.now()
+        )
+        return Position(attempt, run)
+
+    async def current(self, user_id: int) -> Position | Outdated | None:
+        """The attempt in progress, replayed; Outdated if the quiz changed under it."""
+        attempt = await self._attempts.active(user_id, self.quiz_id)
+        if attempt is None:
+            return None
+        return await self._replay(attempt)
+
+    async def remember_message(self, attempt_id: int, message_id: int) -> None:
+        await self._attempts.set_message(attempt_id, message_id)
+
+    # --- pressing buttons -----------------------------------------------------------------
+
+    async def answer(
+        self, user_id: int, attempt_id: int, step: int, node_id: str, option_id: str
+    ) -> PressOutcome:
+        checked = await self._check(user_id, attempt_id, step, node_id)
+        if not isinstance(checked, Position):
+            return checked
+        attempt, run = checked.attempt, checked.run
+        try:
+            moved = run.apply(Answer(node_id, option_id))
+        except QuizRunError as exc:
+            log.warning("refused press by user %d on attempt %d: %s", user_id, attempt_id, exc)
+            return Refused()
+        profile = StoredProfile.from_profile(moved.profile()) if moved.finished else None
+        recorded = await self._attempts.record_answer(
+            attempt,
+            node_id,
+            option_id,
+            moved.node_id,
+            self._clock.now(),
+            profile=None if profile is None else profile.to_dict(),
+        )
+        if not recorded:
+            return Stale()
+        position = Position(
+            dataclasses.replace(attempt, step=attempt.step + 1, current_node=moved.node_id),
+            moved,
+        )
+        answered = Answer(node_id, option_id)
+        if profile is None:
+            return Moved(position, answered)
+        previous = await self._attempts.previous_finished(attempt)
+        return Finished(position, answered, profile, _stored(previous))
+
+    async def back(self, user_id: int, attempt_id: int, step: int, node_id: str) -> PressOutcome:
+        checked = await self._check(user_id, attempt_id, step, node_id)
+        if not isinstance(checked, Position):
+            return checked
+        attempt, run = checked.attempt, checked.run
+        try:
+            earlier = run.back()
+        except NothingToUndo:
+            return Stale()
+        keep = len(earlier.answers)
+        if not await self._attempts.undo_to(attempt, keep, earlier.node_id, self._clock.now()):
+            return Stale()
+        position = Position(
+            dataclasses.replace(attempt, step=keep, current_node=earlier.node_id), earlier
+        )
+        return Moved(position, None)
+
+    async def check(
+        self, user_id: int, attempt_id: int, step: int, node_id: str
+    ) -> Position | Stale | Refused | Outdated:
+        """Is this button still the live one? (for presses that change nothing, like Pause)"""
+        return await self._check(user_id, attempt_id, step, node_id)
+
+    # --- results --------------------------------------------------------------------------
+
+    async def results(self, user_id: int, limit: int = 20) -> list[AttemptRow]:
+        return await self._attempts.finished(user_id, limit)
+
+    async def result(self, user_id: int, attempt_id: int) -> Result | None:
+        """A finished attempt of this user with the one before it; None if not theirs."""
+        attempt = await self._attempts.get(attempt_id)
+        if attempt is None or attempt.user_id != user_id or attempt.profile is None:
+            if attempt is not None and attempt.user_id != user_id:
+                log.warning("user %d asked for attempt %d of someone else", user_id, attempt_id)
+            return None
+        previous = await self._attempts.previous_finished(attempt)
+        return Result(attempt, StoredProfile.from_dict(attempt.profile), _stored(previous))
+
+    async def latest_result(self, user_id: int) -> Result | None:
+        rows = await self._attempts.finished(user_id, 1)
+        return await self.result(user_id, rows[0].id) if rows else None
+
+    # --- internals ------------------------------------------------------------------------
+
+    async def _check(
+        self, user_id: int, attempt_id: int, step: int, node_id: str
+    ) -> Position | Stale | Refused | Outdated:
+        attempt = await self._attempts.get(attempt_id)
+        if attempt is None or attempt.user_id != user_id:
+            log.warning(
+                "refused press by user %d: attempt %d %s",
+                user_id,
+                attempt_id,
+                "does not exist" if attempt is None else "belongs to someone else",
+            )
+            return Refused()
+        if attempt.status != "active" or attempt.step != step or attempt.current_node != node_id:
+            return Stale()
+        replayed = await self._replay(attempt)
+        return replayed
+
+    async def _replay(self, attempt: AttemptRow) -> Position | Outdated:
+        quiz = self._quizzes.get(attempt.quiz_id)
+        if quiz is None or quiz.version != attempt.quiz_version:
+            return await self._outdate(attempt, "the quiz version changed")
+        try:
+            run = QuizRun.replay(quiz, await self._attempts.answers(attempt.id))
+        except ReplayError as exc:
+            return await self._outdate(attempt, str(exc))
+        if run.node_id != attempt.current_node:
+            return await self._outdate(attempt, "the stored node differs from the replay")
+        return Position(attempt, run)
+
+    async def _outdate(self, attempt: AttemptRow, reason: str) -> Outdated:
+        log.info("attempt %d is outdated: %s", attempt.id, reason)
+        await self._attempts.set_status(attempt.id, OUTDATED, self._clock.now())
+        return Outdated(attempt)
+
+
+def _stored(attempt: AttemptRow | None) -> StoredProfile | None:
+    if attempt is None or attempt.profile is None:
+        return None
+    return StoredProfile.from_dict(attempt.profile)

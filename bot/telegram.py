@@ -1,0 +1,73 @@
+"""Small, safe wrappers around Bot API calls whose harmless failures must never reach
+a user: editing a message that is already up to date, or one that is gone."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import InlineKeyboardMarkup, Message
+
+log = logging.getLogger(__name__)
+
+NOT_MODIFIED = "message is not modified"
+GONE = ("message to edit not found", "message can't be edited", "message to delete not found")
+
+
+def _harmless(exc: TelegramBadRequest) -> str | None:
+    text = exc.message.lower()
+    if NOT_MODIFIED in text:
+        return "not-modified"
+    if any(reason in text for reason in GONE):
+        return "gone"
+    return None
+
+
+async def edit_text(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Edit a message's text and buttons; False if the message is gone (send anew then)."""
+    try:
+        await bot.edit_message_text(
+            text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except TelegramBadRequest as exc:
+        kind = _harmless(exc)
+        if kind is None:
+            raise
+        log.debug("edit of message %d in chat %d: %s", message_id, chat_id, exc.message)
+        return kind == "not-modified"
+    return True
+
+
+async def drop_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove the inline keyboard of a message, if it still has one."""
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=None
+        )
+    except TelegramBadRequest as exc:
+        if _harmless(exc) is None:
+            raise
+        log.debug("dropping buttons of %d in chat %d: %s", message_id, chat_id, exc.message)
+
+
+async def show(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    edit: int | None = None,
+) -> Message | int:
+    """Edit message `edit` in place if given and still there, else send a new message.
+
+    Returns the new Message, or the id of the edited one.
+    """
+    if edit is not None and await edit_text(bot, chat_id, edit, text, markup):
+        return edit
+    return await bot.send_message(chat_id, text, reply_markup=markup)

@@ -1,0 +1,62 @@
+"""/language: the student picks Russian or English; the menu follows the choice."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import LOCALES
+from bot.db.users import User, UsersRepo
+from handlers.menu import bot_commands
+from handlers.quiz.callbacks import LanguageCb
+
+log = logging.getLogger(__name__)
+
+NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
+
+
+def build_router() -> Router:
+    router = Router(name="language")
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(choose_language, LanguageCb.filter())
+    return router
+
+
+async def language_command(message: Message) -> None:
+    builder = InlineKeyboardBuilder()
+    for code in LOCALES:
+        builder.button(text=NAMES[code], callback_data=LanguageCb(code=code))
+    builder.adjust(2)
+    await message.answer(_("Choose the language:"), reply_markup=builder.as_markup())
+
+
+async def choose_language(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    bot: Bot,
+    user: User,
+    users: UsersRepo,
+    i18n: I18n,
+) -> None:
+    code = callback_data.code
+    if code not in LOCALES:
+        await query.answer(_("This button is no longer active."))
+        return
+    await users.set_locale(user.id, code)
+    with i18n.use_locale(code):
+        await query.answer()
+        await bot.send_message(user.id, _("Done: I will speak English with you now."))
+    try:
+        await bot.set_my_commands(
+            bot_commands(i18n, code), scope=BotCommandScopeChat(chat_id=user.id)
+        )
+    except TelegramAPIError as exc:
+        # The global menu in the user's Telegram language still works.
+        log.warning("could not set the menu of chat %d: %s", user.id, exc)

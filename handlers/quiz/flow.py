@@ -1,0 +1,220 @@
+"""Taking the quiz: open or resume it, press answers, go back, pause, finish."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.db.users import User
+from bot.quiz import CONTINUE, QuestionNode
+from bot.services.quiz import (
+    Finished,
+    Moved,
+    Outdated,
+    Position,
+    QuizService,
+    Refused,
+    Stale,
+)
+from bot.telegram import drop_buttons, edit_text, show
+from handlers.quiz import screens
+from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb
+from handlers.quiz.results import send_result
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    router = Router(name="quiz")
+    router.message.register(quiz_command, Command("quiz"))
+    router.callback_query.register(
+        menu_start, QuizMenuCb.filter(F.action.in_({Menu.START, Menu.RESUME}))
+    )
+    router.callback_query.register(menu_restart, QuizMenuCb.filter(F.action == Menu.RESTART))
+    router.callback_query.register(
+        press_answer, QuizCb.filter(F.act.in_({Act.ANSWER, Act.CONTINUE}))
+    )
+    router.callback_query.register(press_back, QuizCb.filter(F.act == Act.BACK))
+    router.callback_query.register(press_pause, QuizCb.filter(F.act == Act.PAUSE))
+    return router
+
+
+def build_reminder_router() -> Router:
+    """Messages that are not commands, while a quiz is in progress: remind and re-ask.
+
+    Included after every command router and before the fallback.
+    """
+    router = Router(name="quiz-reminder")
+    router.message.register(remind_current_question, ~F.text.startswith("/"))
+    return router
+
+
+async def send_node(
+    bot: Bot,
+    chat_id: int,
+    position: Position,
+    quiz_service: QuizService,
+    locale: str,
+    edit: int | None = None,
+) -> None:
+    """Show the current step (as a new message, or by editing `edit`) and remember it."""
+    text, markup = screens.node_screen(position.run, position.attempt, locale)
+    shown = await show(bot, chat_id, text, markup, edit=edit)
+    message_id = shown if isinstance(shown, int) else shown.message_id
+    await quiz_service.remember_message(position.attempt.id, message_id)
+
+
+async def begin(bot: Bot, chat_id: int, user: User, quiz_service: QuizService, locale: str) -> None:
+    position = await quiz_service.begin(user.id)
+    await bot.send_message(chat_id, screens.intro_text(quiz_service.quiz, locale))
+    await send_node(bot, chat_id, position, quiz_service, locale)
+
+
+async def open_quiz(
+    bot: Bot, chat_id: int, user: User, quiz_service: QuizService, locale: str
+) -> None:
+    """Resume the attempt in progress, or start one."""
+    current = await quiz_service.current(user.id)
+    if isinstance(current, Position):
+        await send_node(bot, chat_id, current, quiz_service, locale)
+        return
+    if isinstance(current, Outdated):
+        await bot.send_message(chat_id, screens.outdated_text())
+    await begin(bot, chat_id, user, quiz_service, locale)
+
+
+async def quiz_command(
+    message: Message, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
+) -> None:
+    await open_quiz(bot, message.chat.id, user, quiz_service, i18n.current_locale)
+
+
+async def menu_start(
+    query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
+) -> None:
+    await query.answer()
+    await open_quiz(bot, user.id, user, quiz_service, i18n.current_locale)
+
+
+async def menu_restart(
+    query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_buttons(bot, query.message.chat.id, query.message.message_id)
+    await begin(bot, user.id, user, quiz_service, i18n.current_locale)
+
+
+async def _refuse(query: CallbackQuery, outcome: Stale | Refused) -> None:
+    await query.answer(_("This question is no longer current."))
+
+
+async def _outdated(
+    query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, locale: str
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_buttons(bot, query.message.chat.id, query.message.message_id)
+    await bot.send_message(user.id, screens.outdated_text())
+    await begin(bot, user.id, user, quiz_service, locale)
+
+
+async def press_answer(
+    query: CallbackQuery,
+    callback_data: QuizCb,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    i18n: I18n,
+) -> None:
+    locale = i18n.current_locale
+    option = callback_data.option if callback_data.act == Act.ANSWER else CONTINUE
+    outcome = await quiz_service.answer(
+        user.id, callback_data.attempt, callback_data.step, callback_data.node, option
+    )
+    if isinstance(outcome, Stale | Refused):
+        await _refuse(query, outcome)
+        return
+    if isinstance(outcome, Outdated):
+        await _outdated(query, bot, user, quiz_service, locale)
+        return
+    await query.answer()
+    # The pressed message stays in the chat as a record: the answer and its explanation.
+    if isinstance(query.message, Message):
+        node = quiz_service.quiz.node(callback_data.node)
+        if isinstance(node, QuestionNode):
+            await edit_text(
+                bot, user.id, query.message.message_id, screens.answered_text(node, option, locale)
+            )
+        else:
+            await drop_buttons(bot, user.id, query.message.message_id)
+    if isinstance(outcome, Finished):
+        await send_result(
+            bot, user.id, quiz_service.quiz, outcome.profile, outcome.previous, locale
+        )
+        return
+    assert isinstance(outcome, Moved)
+    await send_node(bot, user.id, outcome.position, quiz_service, locale)
+
+
+async def press_back(
+    query: CallbackQuery,
+    callback_data: QuizCb,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    i18n: I18n,
+) -> None:
+    locale = i18n.current_locale
+    outcome = await quiz_service.back(
+        user.id, callback_data.attempt, callback_data.step, callback_data.node
+    )
+    if isinstance(outcome, Stale | Refused):
+        await _refuse(query, outcome)
+        return
+    if isinstance(outcome, Outdated):
+        await _outdated(query, bot, user, quiz_service, locale)
+        return
+    assert isinstance(outcome, Moved)
+    await query.answer()
+    edit = query.message.message_id if isinstance(query.message, Message) else None
+    await send_node(bot, user.id, outcome.position, quiz_service, locale, edit=edit)
+
+
+async def press_pause(
+    query: CallbackQuery,
+    callback_data: QuizCb,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    i18n: I18n,
+) -> None:
+    checked = await quiz_service.check(
+        user.id, callback_data.attempt, callback_data.step, callback_data.node
+    )
+    if isinstance(checked, Stale | Refused):
+        await _refuse(query, checked)
+        return
+    if isinstance(checked, Outdated):
+        await _outdated(query, bot, user, quiz_service, i18n.current_locale)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_buttons(bot, user.id, query.message.message_id)
+    await bot.send_message(user.id, screens.paused_text(checked.run, i18n.current_locale))
+
+
+async def remind_current_question(
+    message: Message, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
+) -> None:
+    current = await quiz_service.current(user.id)
+    if not isinstance(current, Position):
+        raise SkipHandler  # not in a quiz: the fallback answers
+    await message.answer(_("Please answer with the buttons under the question. Here it is again:"))
+    await send_node(bot, message.chat.id, current, quiz_service, i18n.current_locale)

@@ -1,0 +1,180 @@
+"""The result of an attempt (text and chart), the list of past results, the tips wish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import quote
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.users import User, UsersRepo
+from bot.quiz import Quiz
+from bot.quiz.snapshot import StoredProfile
+from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
+from bot.services.quiz import QuizService
+from handlers.quiz import screens
+from handlers.quiz.callbacks import Menu, QuizMenuCb, ResultCb
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+SHARE_PAYLOAD = "share"
+
+
+def build_router() -> Router:
+    router = Router(name="results")
+    router.message.register(results_command, Command("results"))
+    router.callback_query.register(menu_results, QuizMenuCb.filter(F.action == Menu.RESULTS))
+    router.callback_query.register(open_result, ResultCb.filter())
+    router.callback_query.register(menu_tips, QuizMenuCb.filter(F.action == Menu.TIPS))
+    return router
+
+
+def chart_input(
+    quiz: Quiz, profile: StoredProfile, previous: StoredProfile | None, locale: str
+) -> ChartInput:
+    def kind(trait_id: str) -> TraitKind:
+        if trait_id in profile.strengths:
+            return "strength"
+        if trait_id in profile.growth_areas:
+            return "growth"
+        return "normal"
+
+    subtitle = ""
+    try:
+        best = quiz.outcomes.specialisation(profile.recommended)
+        subtitle = f"{best.name.get(locale)} · {profile.fits.get(best.id, 0)}%"
+    except KeyError:
+        pass
+    try:
+        title = quiz.outcomes.band(profile.band).title.get(locale)
+    except KeyError:
+        title = profile.band
+    return ChartInput(
+        title=title,
+        subtitle=subtitle,
+        traits=[
+            TraitBar(label=t.name.get(locale), score=profile.scores.get(t.id), kind=kind(t.id))
+            for t in quiz.traits
+        ],
+        previous=(
+            {
+                t.name.get(locale): score
+                for t in quiz.traits
+                if (score := previous.scores.get(t.id)) is not None
+            }
+            if previous
+            else None
+        ),
+        legend=(_("Strength"), _("Growth area"), _("Last time")),
+    )
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split on paragraph boundaries so that HTML tags (never across paragraphs) stay whole."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        current = paragraph[:limit]
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+async def share_url(bot: Bot) -> str:
+    link = await create_start_link(bot, SHARE_PAYLOAD)
+    text = _("A five-minute quiz: does a job in customer support suit you?")
+    return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text, safe='')}"
+
+
+async def send_result(
+    bot: Bot,
+    chat_id: int,
+    quiz: Quiz,
+    profile: StoredProfile,
+    previous: StoredProfile | None,
+    locale: str,
+) -> None:
+    """The chart (if it renders) and the full text with the result buttons."""
+    chart = chart_input(quiz, profile, previous, locale)
+    try:
+        png = await asyncio.to_thread(render_profile_chart, chart)
+    except Exception:  # a broken chart must not cost the student their result
+        log.exception("result chart failed to render")
+    else:
+        await bot.send_photo(chat_id, BufferedInputFile(png, "profile.png"), caption=chart.title)
+    chunks = split_message(screens.result_text(quiz, profile, previous, locale))
+    markup = screens.result_keyboard(await share_url(bot))
+    for position, chunk in enumerate(chunks):
+        last = position == len(chunks) - 1
+        await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+
+
+async def _list(
+    bot: Bot, chat_id: int, user: User, quiz_service: QuizService, settings: Settings, locale: str
+) -> None:
+    rows = await quiz_service.results(user.id)
+    text, markup = screens.results_list(quiz_service.quiz, rows, settings.tz, locale)
+    await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def results_command(
+    message: Message,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    await _list(bot, message.chat.id, user, quiz_service, settings, i18n.current_locale)
+
+
+async def menu_results(
+    query: CallbackQuery,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    await query.answer()
+    await _list(bot, user.id, user, quiz_service, settings, i18n.current_locale)
+
+
+async def open_result(
+    query: CallbackQuery,
+    callback_data: ResultCb,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    i18n: I18n,
+) -> None:
+    result = await quiz_service.result(user.id, callback_data.attempt)
+    if result is None:
+        await query.answer(_("This result is not available."), show_alert=True)
+        return
+    await query.answer()
+    await send_result(
+        bot, user.id, quiz_service.quiz, result.profile, result.previous, i18n.current_locale
+    )
+
+
+async def menu_tips(query: CallbackQuery, user: User, users: UsersRepo, clock: Clock) -> None:
+    await users.want_tips(user.id, clock.now())
+    await query.answer(
+        _("Noted! Learning tips chosen for your growth areas will come here."), show_alert=True
+    )

@@ -1,0 +1,201 @@
+"""Bad input, stale and forged buttons, double taps, restarts: nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.db.attempts import AttemptsRepo
+from bot.emulator import Emulator, EmuMessage, Student
+from handlers.quiz.callbacks import Act, QuizCb
+from tests.e2e.conftest import BotProcess, RunningBot, wait_polling
+from tests.e2e.quiz_walk import advance, best, next_screen, press_data, step_of, walk
+from tests.e2e.test_quiz_flow import begin
+
+STALE = "Этот вопрос уже неактуален."
+
+
+def repo(running: RunningBot) -> AttemptsRepo:
+    assert running.app is not None
+    return AttemptsRepo(running.app.db)
+
+
+async def answer_count(running: RunningBot, user_id: int) -> int:
+    assert running.app is not None
+    return int(
+        await running.app.db.fetchval(
+            "SELECT COUNT(*) FROM answers JOIN attempts ON attempts.id = attempt_id"
+            " WHERE user_id = ? AND undone_at IS NULL",
+            (user_id,),
+        )
+    )
+
+
+async def at_first_question(student: Student) -> EmuMessage:
+    screen = await begin(student)
+    return await advance(student, screen, best)
+
+
+async def test_free_text_and_media_get_a_reminder_and_the_question_again(
+    student: Student, running: RunningBot
+) -> None:
+    screen = await at_first_question(student)
+    before = await answer_count(running, student.user_id)
+    data = step_of(screen)
+
+    for send in (
+        lambda: student.send("я думаю, второй вариант"),
+        student.send_sticker,
+        student.send_photo,
+        student.send_voice,
+        lambda: student.send("ы" * 4096),
+    ):
+        await send()
+        reminder, again = await student.expect_messages(2)
+        assert "отвечайте кнопками" in reminder.text
+        assert step_of(again) == data
+    assert await answer_count(running, student.user_id) == before
+
+
+async def test_unknown_command_during_the_quiz_gets_a_hint(student: Student) -> None:
+    await at_first_question(student)
+    await student.send("/dance")
+    assert "Такой команды я не знаю" in (await student.expect_message()).text
+
+
+async def test_old_button_is_answered_and_changes_nothing(
+    student: Student, running: RunningBot
+) -> None:
+    screen = await at_first_question(student)
+    old = step_of(screen)
+    assert old is not None
+    stale_press = old.model_copy(update={"option": "b"})
+    await advance(student, screen, best)
+    before = await answer_count(running, student.user_id)
+
+    answer = await press_data(student, screen, stale_press)
+
+    assert answer["text"] == STALE
+    assert await answer_count(running, student.user_id) == before
+    await student.expect_no_message(within=0.3)
+
+
+async def test_button_of_a_finished_attempt_is_stale(student: Student, running: RunningBot) -> None:
+    screen = await at_first_question(student)
+    pinned = step_of(screen)
+    assert pinned is not None
+    await walk(student, screen, best)
+    answer = await press_data(student, screen, pinned)
+    assert answer["text"] == STALE
+    assert await repo(running).active(student.user_id, "support_role") is None
+
+
+async def test_forged_callbacks_are_refused(
+    make_student: Callable[..., Student], running: RunningBot
+) -> None:
+    alice = make_student(5001, "Алиса")
+    mallory = make_student(5002, "Мэллори")
+    alice_screen = await at_first_question(alice)
+    mallory_screen = await at_first_question(mallory)
+    alice_step = step_of(alice_screen)
+    assert alice_step is not None
+    before = await answer_count(running, alice.user_id)
+
+    # Mallory presses, on her own message, a button carrying Alice's attempt.
+    answer = await press_data(mallory, mallory_screen, alice_step)
+    assert answer["text"] == STALE
+    # Ids that never existed.
+    ghost = QuizCb(act=Act.ANSWER, attempt=99999, step=0, node="q_angry", option="a")
+    assert (await press_data(mallory, mallory_screen, ghost))["text"] == STALE
+    # An option the question does not have.
+    own = step_of(mallory_screen)
+    assert own is not None
+    bogus = own.model_copy(update={"option": "zz"})
+    assert (await press_data(mallory, mallory_screen, bogus))["text"] == STALE
+
+    assert await answer_count(running, alice.user_id) == before
+    assert step_of(alice_screen) == alice_step  # Alice's question is untouched
+    await alice.expect_no_message(within=0.2)
+
+
+async def test_concurrent_double_taps_record_exactly_one_answer(
+    student: Student, running: RunningBot, emu: Emulator
+) -> None:
+    screen = await at_first_question(student)
+    data = step_of(screen)
+    assert data is not None
+    before = await answer_count(running, student.user_id)
+    other = data.model_copy(update={"option": "b" if data.option != "b" else "c"})
+
+    queries = await asyncio.gather(
+        *(emu.press(student.user_id, screen.message_id, d.pack()) for d in (data, data, other))
+    )
+    answers = [await emu.wait_callback_answer(q) for q in queries]
+
+    assert sum(1 for a in answers if a.get("text") == STALE) == 2
+    assert await answer_count(running, student.user_id) == before + 1
+    nxt = await next_screen(student)
+    step = step_of(nxt)
+    assert step is not None
+    assert step.step == data.step + 1
+    await student.expect_no_message(within=0.3)
+
+
+async def test_quiz_file_changed_since_the_attempt_began(
+    student: Student, running: RunningBot
+) -> None:
+    screen = await at_first_question(student)
+    await advance(student, screen, best)
+    assert running.app is not None
+    await running.app.db.execute(
+        "UPDATE attempts SET quiz_version = quiz_version - 1 WHERE user_id = ?",
+        (student.user_id,),
+    )
+    await student.send("/quiz")
+    told = await student.expect_message()
+    assert "тест обновился" in told.text
+    await student.expect_message()  # the intro
+    fresh = await next_screen(student)
+    data = step_of(fresh)
+    assert data is not None
+    assert (data.node, data.step) == ("welcome", 0)
+    statuses = await running.app.db.fetchall(
+        "SELECT status FROM attempts WHERE user_id = ? ORDER BY id", (student.user_id,)
+    )
+    assert [row[0] for row in statuses] == ["outdated", "active"]
+
+
+async def test_kill_and_restart_in_the_middle_of_an_attempt(
+    emu: Emulator, bot_process: Callable[..., BotProcess]
+) -> None:
+    first = bot_process()
+    await first.start()
+    await wait_polling(emu)
+    student = Student(emu, user_id=6001, first_name="Рита", language_code="ru")
+    screen = await begin(student)
+    for _ in range(4):  # welcome + three questions
+        screen = await advance(student, screen, best)
+    pinned = step_of(screen)
+    assert pinned is not None
+    await first.kill()
+
+    since = len(emu.calls)
+    second = bot_process()
+    await second.start()
+    await wait_polling(emu, since)
+
+    await student.send("/start")
+    offer = await student.expect_message()
+    assert "Продолжить с вопроса 4" in offer.button_texts
+    await student.press("Продолжить с вопроса 4")
+    resumed = await next_screen(student)
+    assert step_of(resumed) == pinned
+    # The button of the message shown before the kill still works, exactly once.
+    answer = await press_data(student, screen, pinned)
+    assert answer.get("text") in (None, "")
+    nxt = await next_screen(student)
+    step = step_of(nxt)
+    assert step is not None
+    assert step.step == pinned.step + 1
+    assert (await press_data(student, resumed, pinned))["text"] == STALE
+    await second.kill()

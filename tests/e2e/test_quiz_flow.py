@@ -1,0 +1,239 @@
+"""Taking the support-role quiz in Telegram, start to finish, as a student would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.db.attempts import AttemptsRepo
+from bot.emulator import Emulator, EmuMessage, Student
+from handlers.quiz.callbacks import Act
+from tests.e2e.conftest import RunningBot
+from tests.e2e.quiz_walk import (
+    QUIZ,
+    advance,
+    best,
+    is_result,
+    next_screen,
+    press_act,
+    step_of,
+    walk,
+    with_track,
+    worst,
+)
+
+
+def repo(running: RunningBot) -> AttemptsRepo:
+    assert running.app is not None
+    return AttemptsRepo(running.app.db)
+
+
+async def begin(student: Student) -> EmuMessage:
+    """/start, then the "Take the quiz" button: returns the first step."""
+    await student.send("/start")
+    await student.expect_message()
+    await student.press("Пройти тест")
+    intro = await student.expect_message()
+    assert intro.text.startswith(QUIZ.title.get("ru"))
+    return await next_screen(student)
+
+
+async def test_tech_track_start_to_finish(
+    student: Student, running: RunningBot, emu: Emulator
+) -> None:
+    first = await begin(student)
+    assert step_of(first) is not None
+    assert first.text.startswith(QUIZ.node("welcome").text.get("ru").strip()[:40])
+
+    result, visited = await walk(student, first, with_track("tech"))
+
+    questions = [n for n in visited if QUIZ.node(n).kind == "question"]
+    assert "t_debug" in visited
+    assert "c_explain" not in visited
+    assert 10 <= len(questions) <= 16
+    assert "🎯" in result.text
+    assert "Рекомендуемое направление: Техподдержка" in result.text
+    assert "25 000–100 000 ₽" in result.text
+    assert "тимлид" in result.text
+    assert "Сильные стороны" in result.text
+    photos = [m for m in emu.bot_messages(student.user_id) if m.photo]
+    assert len(photos) == 1
+    assert photos[0].file_bytes is not None
+    assert photos[0].file_bytes.startswith(b"\x89PNG")
+    attempts = await repo(running).finished(student.user_id)
+    assert len(attempts) == 1
+    assert attempts[0].profile is not None
+    assert attempts[0].profile["recommended"] == "tech_support"
+    assert len(await repo(running).answers(attempts[0].id)) == len(visited)
+
+
+async def test_communication_track_start_to_finish(student: Student) -> None:
+    first = await begin(student)
+    result, visited = await walk(student, first, with_track("comm"))
+    assert "c_explain" in visited
+    assert "t_debug" not in visited
+    assert "Рекомендуемое направление" in result.text
+    assert "Поддержка вам подходит" in result.text
+
+
+async def test_weak_technical_answers_are_sent_to_the_communication_track(
+    student: Student,
+) -> None:
+    first = await begin(student)
+    _result, visited = await walk(student, first, with_track("tech", worst))
+    assert "t_debug" in visited
+    assert "c_feedback" in visited, "the score rule re-routes a weak technical student"
+
+
+async def test_progress_shows_the_estimate(student: Student) -> None:
+    screen = await begin(student)
+    screen = await advance(student, screen, best)  # past the welcome info node
+    assert screen.text.startswith("Вопрос 1 из ~15")
+    screen = await advance(student, screen, best)
+    assert screen.text.startswith("Вопрос 2 из ~15")
+
+
+async def test_explanation_is_shown_after_a_situational_answer(student: Student) -> None:
+    screen = await begin(student)
+    screen = await advance(student, screen, best)
+    question = screen
+    node = QUIZ.node("q_angry")
+    chosen = best(node)  # type: ignore[arg-type]
+    await advance(student, question, best)
+    answered = student.emu.get_message(student.user_id, question.message_id)
+    assert "Ваш ответ:" in answered.text
+    assert answered.buttons == []
+    explanation = node.explanation_for(chosen)  # type: ignore[union-attr]
+    assert explanation is not None
+    assert explanation.get("ru").strip()[:30] in answered.text
+
+
+async def test_back_undoes_the_last_answer(student: Student, running: RunningBot) -> None:
+    screen = await begin(student)
+    screen = await advance(student, screen, best)  # q_angry
+    screen = await advance(student, screen, best)  # q_listen
+    data = step_of(screen)
+    assert data is not None
+    assert data.node == "q_listen"
+    await press_act(student, screen, Act.BACK)
+    edited = await student.expect_edit(screen)
+    back_at = step_of(edited)
+    assert back_at is not None
+    assert back_at.node == "q_angry"
+    assert edited.text.startswith("Вопрос 1 из")
+    attempt = await repo(running).active(student.user_id, "support_role")
+    assert attempt is not None
+    assert await repo(running).answers(attempt.id) == [("welcome", "continue")]
+    # Forward again from the restored question.
+    nxt = await advance(student, edited, best)
+    step = step_of(nxt)
+    assert step is not None
+    assert step.node == "q_listen"
+
+
+async def test_pause_and_resume_with_quiz_command(student: Student) -> None:
+    screen = await begin(student)
+    screen = await advance(student, screen, best)
+    screen = await advance(student, screen, best)
+    before = step_of(screen)  # messages are edited in place: read the state now
+    await press_act(student, screen, Act.PAUSE)
+    paused = await student.expect_message()
+    assert "на паузе на вопросе 2" in paused.text
+    assert screen.buttons == [], "the paused question loses its buttons"
+    await student.send("/quiz")
+    again = await next_screen(student)
+    assert again.text.startswith("Вопрос 2 из")
+    assert step_of(again) == before
+
+
+async def test_start_in_the_middle_offers_continue_or_restart(
+    student: Student, running: RunningBot
+) -> None:
+    screen = await begin(student)
+    screen = await advance(student, screen, best)
+    screen = await advance(student, screen, best)
+    before = step_of(screen)
+    await student.send("/start")
+    offer = await student.expect_message()
+    assert "незаконченный тест" in offer.text
+    assert "Продолжить с вопроса 2" in offer.button_texts
+    await student.press("Продолжить с вопроса 2")
+    resumed = await next_screen(student)
+    assert step_of(resumed) == before
+
+    await student.send("/start")
+    await student.expect_message()
+    await student.press("Начать заново")
+    await student.expect_message()  # the intro
+    fresh = await next_screen(student)
+    data = step_of(fresh)
+    assert data is not None
+    assert data.node == "welcome"
+    assert data.step == 0
+    statuses = await running.app.db.fetchall(  # type: ignore[union-attr]
+        "SELECT status FROM attempts WHERE user_id = ? ORDER BY id", (student.user_id,)
+    )
+    assert [row[0] for row in statuses] == ["abandoned", "active"]
+
+
+async def test_results_history_and_retake_shows_the_change(student: Student) -> None:
+    first = await begin(student)
+    await walk(student, first, with_track("comm", worst))
+    await student.press("🔁 Пройти заново")
+    await student.expect_message()
+    second = await next_screen(student)
+    result, _ = await walk(student, second, with_track("comm", best))
+    assert "По сравнению с прошлым разом" in result.text
+    assert "↑" in result.text
+
+    await student.send("/results")
+    listing = await student.expect_message()
+    assert "Ваши результаты" in listing.text
+    assert len(listing.button_texts) == 2
+    await student.press(listing.button_texts[-1])  # the older attempt
+    messages = await student.expect_messages(2)
+    assert messages[0].photo is not None
+    assert is_result(messages[1])
+
+
+async def test_english_student_takes_the_quiz_in_english(
+    make_student: Callable[..., Student],
+) -> None:
+    john = make_student(4242, "John", "en")
+    await john.send("/start")
+    await john.expect_message()
+    await john.press("Take the quiz")
+    intro = await john.expect_message()
+    assert intro.text.startswith(QUIZ.title.get("en"))
+    screen = await next_screen(john)
+    screen = await advance(john, screen, best)
+    assert screen.text.startswith("Question 1 of ~15")
+    assert QUIZ.node("q_angry").text.get("en").strip()[:30] in screen.text
+
+
+async def test_language_command_switches_quiz_language(student: Student) -> None:
+    await student.send("/language")
+    await student.expect_message()
+    await student.press("🇬🇧 English")
+    done = await student.expect_message()
+    assert done.text == "Done: I will speak English with you now."
+    await student.send("/quiz")
+    await student.expect_message()  # intro
+    screen = await next_screen(student)
+    assert "Let's start" in " ".join(screen.button_texts)
+    assert student.emu.commands(scope={"type": "chat", "chat_id": student.user_id})
+
+
+async def test_share_and_tips_buttons(student: Student, running: RunningBot) -> None:
+    first = await begin(student)
+    result, _ = await walk(student, first, best)
+    share = [b.url for row in result.buttons for b in row if b.url]
+    assert share
+    assert "t.me/share/url" in share[0]
+    assert "careerbot_test_bot%3Fstart%3Dshare" in share[0]
+    answer = await student.press("📬 Получать советы")
+    assert "Записал" in str(answer["text"])
+    assert running.app is not None
+    wanted = await running.app.db.fetchval(
+        "SELECT tips_wanted_at FROM users WHERE id = ?", (student.user_id,)
+    )
+    assert wanted is not None
