@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, load_settings
-from bot.emulator import ChatEvent, Emulator, EmuMessage
+from bot.emulator import ChatEvent, Emulator, EmuMessage, InlineButton
 from bot.logs import setup_logging
 
 PLAYGROUND_TOKEN = "100000:PLAYGROUND-local-token-not-secret"  # noqa: S105 (emulator only)
@@ -44,16 +44,16 @@ def render(event: ChatEvent) -> str:
     return "\n".join(lines)
 
 
-def pick_button(message: EmuMessage | None, typed: str) -> str | None:
-    """The callback data of the button the person meant: by its number or its exact text."""
+def pick_button(message: EmuMessage | None, typed: str) -> InlineButton | None:
+    """The button the person meant: by its number as rendered, or by its exact text."""
     if message is None:
         return None
-    flat = [button for row in message.buttons for button in row if button.callback_data]
+    flat = [button for row in message.buttons for button in row]
     if typed.isdigit() and 1 <= int(typed) <= len(flat):
-        return flat[int(typed) - 1].callback_data
+        return flat[int(typed) - 1]
     for button in flat:
         if button.text.casefold() == typed.casefold():
-            return button.callback_data
+            return button
     return None
 
 
@@ -109,9 +109,12 @@ async def run_playground(
                 if not text:
                     continue
                 keyboard = state.get("keyboard")
-                data = pick_button(keyboard, text)
-                if keyboard is not None and data is not None:
-                    await emu.press(user_id, keyboard.message_id, data)
+                button = pick_button(keyboard, text)
+                if keyboard is not None and button is not None:
+                    if button.callback_data:
+                        await emu.press(user_id, keyboard.message_id, button.callback_data)
+                    else:
+                        print(f"  (a link: {button.url})", file=out, flush=True)
                     continue
                 await emu.send_text(
                     user_id, text, first_name=first_name, language_code=language_code

@@ -193,6 +193,9 @@ def result_text(
             if s.id != best.id and s.id in profile.fits
         ]
         block = [f"<b>{heading}</b>", html.quote(best.why.get(locale).strip())]
+        best_fit = profile.fits.get(best.id, 0)
+        if profile.interest == best.id and any(f > best_fit for f in profile.fits.values()):
+            block.append(_("You said this direction interests you most, so it comes first."))
         if others:
             block.append(_("Other specialisations: {list}").format(list="; ".join(others)))
         block.append("📚 " + html.quote(best.learn.get(locale).strip()))

@@ -82,8 +82,16 @@ def test_buttons_are_numbered_and_pressed_by_number_or_text() -> None:
     shown = render(ChatEvent("new", message))
     assert "[1] Да" in shown
     assert "[2] Нет" in shown
-    assert pick_button(message, "2") == "q:1:b"
-    assert pick_button(message, "да") == "q:1:a"
+    assert "[3] Сайт" in shown
+    second = pick_button(message, "2")
+    assert second is not None
+    assert second.callback_data == "q:1:b"
+    by_text = pick_button(message, "да")
+    assert by_text is not None
+    assert by_text.callback_data == "q:1:a"
+    link = pick_button(message, "3")
+    assert link is not None
+    assert link.url == "https://example.org"
     assert pick_button(message, "9") is None
     assert pick_button(None, "1") is None
     assert isinstance(message.buttons[0][0], InlineButton)
