@@ -1,0 +1,128 @@
+"""The one way to send a message to many people.
+
+- A global rate limit (Telegram allows about 30 messages a second to different
+  chats): sends are spaced at least `1 / rate` seconds apart, across all callers.
+- 429: `retry_after` is honoured for everyone (the whole sender pauses), then the
+  same message is tried again.
+- 403 (blocked, deactivated, kicked): reported as Blocked, never retried.
+- Network errors and 5xx: retried with exponential backoff, then reported as Failed.
+- Any other 400: reported as Failed at once (retrying cannot help).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import Message
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Blocked:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+
+
+SendOutcome = Delivered | Blocked | Failed
+
+
+class Sender:
+    def __init__(
+        self,
+        rate: float = 25.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+        max_retry_after: float = 3600.0,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._interval = 1.0 / rate
+        self._retries = retries
+        self._backoff = backoff
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._now = monotonic
+        self._lock = asyncio.Lock()
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self.stats: dict[str, int] = {"delivered": 0, "blocked": 0, "failed": 0, "retry_after": 0}
+
+    def _clock(self) -> float:
+        if self._now is not None:
+            return self._now()
+        return asyncio.get_running_loop().time()
+
+    async def _slot(self) -> None:
+        """Wait for this caller's turn under the global rate limit and any 429 pause."""
+        async with self._lock:
+            now = self._clock()
+            start = max(now, self._next_slot, self._paused_until)
+            self._next_slot = start + self._interval
+        delay = start - now
+        if delay > 0:
+            await self._sleep(delay)
+
+    async def deliver(self, call: Callable[[], Awaitable[Message]], chat_id: int) -> SendOutcome:
+        """Run one send call (e.g. `lambda: bot.send_message(...)`) under the rules above."""
+        failures = 0
+        while True:
+            await self._slot()
+            try:
+                message = await call()
+            except TelegramRetryAfter as exc:
+                wait = min(float(exc.retry_after), self._max_retry_after)
+                self.stats["retry_after"] += 1
+                log.warning("429 for chat %d: everyone waits %.0fs", chat_id, wait)
+                async with self._lock:
+                    self._paused_until = max(self._paused_until, self._clock() + wait)
+                continue
+            except TelegramForbiddenError as exc:
+                self.stats["blocked"] += 1
+                return Blocked(exc.message)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                failures += 1
+                if failures > self._retries:
+                    self.stats["failed"] += 1
+                    log.warning("giving up on chat %d after %d tries: %s", chat_id, failures, exc)
+                    return Failed(str(exc))
+                await self._sleep(self._backoff * 2 ** (failures - 1))
+                continue
+            except TelegramBadRequest as exc:
+                self.stats["failed"] += 1
+                log.warning("chat %d refused the message: %s", chat_id, exc.message)
+                return Failed(exc.message)
+            self.stats["delivered"] += 1
+            return Delivered(message.message_id)
+
+    async def send_message(self, bot: Bot, chat_id: int, text: str, **kwargs: Any) -> SendOutcome:
+        async def call() -> Message:
+            message: Message = await bot.send_message(chat_id, text, **kwargs)
+            return message
+
+        return await self.deliver(call, chat_id)

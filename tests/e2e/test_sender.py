@@ -1,0 +1,91 @@
+"""The shared sender against the emulator's injected faults."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+
+from bot.broadcast import Blocked, Delivered, Failed, Sender
+from bot.emulator import Emulator, Fault
+
+USER = 8101
+
+
+@pytest.fixture
+async def bot(emu: Emulator) -> AsyncIterator[Bot]:
+    await emu.send_text(USER, "hi")
+    client = emu.make_bot()
+    yield client
+    await client.session.close()
+
+
+async def test_delivers(emu: Emulator, bot: Bot) -> None:
+    outcome = await Sender().send_message(bot, USER, "<b>tip</b>", parse_mode="HTML")
+    assert isinstance(outcome, Delivered)
+    assert emu.get_message(USER, outcome.message_id).text == "tip"
+
+
+async def test_429_is_waited_out_and_the_message_sent_once(emu: Emulator, bot: Bot) -> None:
+    emu.add_fault(Fault(kind="429", chat_id=USER, times=1, retry_after=1))
+    sender = Sender()
+    outcome = await sender.send_message(bot, USER, "after the pause")
+    assert isinstance(outcome, Delivered)
+    assert [m.text for m in emu.bot_messages(USER)] == ["after the pause"]
+    assert sender.stats["retry_after"] == 1
+    sends = [c for c in emu.calls if c.method == "sendMessage"]
+    assert len(sends) == 2
+
+
+async def test_403_is_reported_as_blocked_without_retry(emu: Emulator, bot: Bot) -> None:
+    emu.block(USER)
+    outcome = await Sender().send_message(bot, USER, "lost")
+    assert isinstance(outcome, Blocked)
+    assert "blocked" in outcome.reason
+    assert len([c for c in emu.calls if c.method == "sendMessage"]) == 1
+
+
+async def test_5xx_is_retried_with_backoff(emu: Emulator, bot: Bot) -> None:
+    emu.add_fault(Fault(kind="500", chat_id=USER, times=2))
+    outcome = await Sender(backoff=0.01).send_message(bot, USER, "third time lucky")
+    assert isinstance(outcome, Delivered)
+    assert len([c for c in emu.calls if c.method == "sendMessage"]) == 3
+
+
+async def test_5xx_gives_up_after_the_retries(emu: Emulator, bot: Bot) -> None:
+    emu.add_fault(Fault(kind="500", chat_id=USER))
+    outcome = await Sender(retries=2, backoff=0.01).send_message(bot, USER, "never")
+    assert isinstance(outcome, Failed)
+    assert len([c for c in emu.calls if c.method == "sendMessage"]) == 3
+
+
+async def test_bad_request_fails_at_once(emu: Emulator, bot: Bot) -> None:
+    outcome = await Sender().send_message(bot, USER, "<bogus>unclosed", parse_mode="HTML")
+    assert isinstance(outcome, Failed)
+    assert "can't parse entities" in outcome.reason
+
+
+async def test_rate_limit_spaces_sends_across_callers() -> None:
+    now = 0.0
+    sleeps: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        nonlocal now
+        sleeps.append(seconds)
+        now += seconds
+
+    sender = Sender(rate=10, sleep=fake_sleep, monotonic=lambda: now)
+    stamps: list[float] = []
+
+    async def fake_send() -> object:
+        stamps.append(now)
+
+        class Sent:
+            message_id = len(stamps)
+
+        return Sent()
+
+    for _ in range(5):
+        await sender.deliver(fake_send, chat_id=1)  # type: ignore[arg-type]
+    assert stamps == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
