@@ -162,8 +162,8 @@ class _Check:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def error(self, loc: Loc, message: str, *, at_value: bool = False) -> None:
-        self.problems.append(self.doc.problem(loc, message, key=not at_value))
+    def error(self, loc: Loc, message: str) -> None:
+        self.problems.append(self.doc.problem(loc, message))
 
     def warn(self, loc: Loc, message: str) -> None:
         found = self.doc.problem(loc, message)
@@ -181,7 +181,11 @@ class _Check:
         for category in declared:
             loc: Loc = ("categories", category)
             if not _NAME_ID.fullmatch(category):
-                self.error(loc, f"category id '{category}' must start with a letter and use a-z")
+                self.error(
+                    loc,
+                    f"category id '{category}' must start with a letter "
+                    "and use only a-z, 0-9 and _",
+                )
             elif len(category) > TIP_ID_MAX:
                 self.error(loc, f"category id '{category}' is too long: at most {TIP_ID_MAX}")
             self.texts(declared[category], loc, f"name of category '{category}'")
@@ -272,6 +276,26 @@ class _Check:
                 self.warn(loc, f"category '{category}' has no tips")
 
 
+_LOCALE_OF_CATEGORY = re.compile(r"(missing|unknown) field '([^']*)' in ([a-z0-9_]+) of categories")
+_LOCALE_OF_EXERCISE = re.compile(r"(missing|unknown) field '([^']*)' in exercise of (.+)")
+
+
+def _retold(problem: Problem) -> Problem:
+    """Name locales as locales where the quiz's wording does not know the field holds a text."""
+    message = problem.message
+    if match := _LOCALE_OF_CATEGORY.fullmatch(message):
+        word, locale, category = match.groups()
+        message = f"{word} locale '{locale}' in name of category '{category}'"
+    elif match := _LOCALE_OF_EXERCISE.fullmatch(message):
+        word, locale, where = match.groups()
+        message = f"{word} locale '{locale}' in exercise of {where}"
+    else:
+        return problem
+    if word == "unknown":
+        message += f" (use {' and '.join(LOCALES)})"
+    return Problem(problem.file, problem.line, message, problem.severity)
+
+
 def _details(catalogue: TipCatalogue) -> str:
     counts = [(c, n) for c, n in catalogue.counts().items() if c in catalogue.categories]
     inner = ", ".join(f"{category} {count}" for category, count in counts)
@@ -287,7 +311,7 @@ def check_tips_document(doc: SourceDoc) -> FileReport:
     try:
         catalogue = validate(TipCatalogue, doc)
     except QuizError as error:
-        return FileReport(doc.name, problems=list(error.problems))
+        return FileReport(doc.name, problems=[_retold(p) for p in error.problems])
     check = _Check(catalogue, doc)
     check.run()
     problems = sorted(set(check.problems), key=lambda p: (p.line, p.message))

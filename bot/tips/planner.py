@@ -125,7 +125,7 @@ class Window:
             raise ValueError(f"the window ends at {end}: the end hour must be 1 to 24")
         if start == end:
             raise ValueError(
-                f"the window {start}-{end} is empty: the start and end hours differ "
+                f"the window {start}-{end} is empty: the start and end hours must differ "
                 "(0-24 means any time)"
             )
 
@@ -353,7 +353,7 @@ def _parse_iso(raw: str, text: str) -> timedelta:
         if raw.startswith("P") and ("Y" in date_part or "M" in date_part):
             raise ValueError(
                 f"duration '{text}' uses years or months, which have no fixed length: "
-                "use days (P30D) or weeks (P4W)"
+                "use days (P30D) or weeks (P4W); minutes go after T (PT1M)"
             )
         raise ValueError(f"'{text}' is not a duration: {_DURATION_HINT}")
     given = [(index, value) for index, value in enumerate(match.groups()) if value is not None]

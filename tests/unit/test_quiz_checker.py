@@ -204,12 +204,12 @@ def test_missing_kind(tmp_path: Path) -> None:
     text = variant("kind: quiz\n", "")
     code, lines, path = check(tmp_path, text)
     assert code == 1
-    assert lines[0] == f"{path}:1: missing field 'kind' at the top (quiz)"
+    assert lines[0] == f"{path}:1: missing field 'kind' at the top (quiz, tips)"
 
 
 def test_unknown_kind(tmp_path: Path) -> None:
     text = variant("kind: quiz", "kind: quizz")
-    expect(tmp_path, text, "kind: quizz", "unknown kind 'quizz' (known: quiz)")
+    expect(tmp_path, text, "kind: quizz", "unknown kind 'quizz' (known: quiz, tips)")
 
 
 def test_non_yaml_files_are_skipped(tmp_path: Path) -> None:

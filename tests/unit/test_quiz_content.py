@@ -52,7 +52,10 @@ def test_check_command_over_the_default_folder(monkeypatch: pytest.MonkeyPatch) 
     assert run_check([], out) == 0
     assert out.getvalue().splitlines() == [
         "quizzes/support_role.yaml: ok — 21 nodes, 16 questions, "
-        "questions per path: shortest 13, longest 15"
+        "questions per path: shortest 13, longest 15",
+        "quizzes/tips.yaml: ok — 48 tips (initiative 9, planning 9, self_development 9,"
+        " empathy 3, patience 2, communication 3, stress 3, technical 3, problem_solving 2,"
+        " organisation 3, teamwork 2)",
     ]
 
 
