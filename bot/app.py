@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -14,18 +15,23 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.broadcast import Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, apply_migrations, open_database
 from bot.db.attempts import AttemptsRepo
 from bot.db.fsm_storage import SQLiteStorage
+from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import load_quizzes
 from bot.services.quiz import QuizService
+from bot.services.tips import TipsConfig, TipsService
+from bot.tips.catalogue import load_tips
 from handlers import build_router
 from handlers.menu import set_commands
+from handlers.tips import reminder_screen, tip_screen
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +99,34 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     users = UsersRepo(db)
     try:
         quizzes = load_quizzes(QUIZZES_DIR)
-        quiz_service = QuizService(AttemptsRepo(db), quizzes, clock)
+        catalogue = load_tips(QUIZZES_DIR / "tips.yaml")
     except BaseException:
         await db.close()
         raise
+    quiz_service = QuizService(AttemptsRepo(db), quizzes, clock)
+    bot = build_bot(settings)
+    tips_service = TipsService(
+        bot=bot,
+        repo=TipsRepo(db),
+        users=users,
+        quiz=quiz_service,
+        catalogue=catalogue,
+        sender=Sender(rate=settings.send_rate),
+        clock=clock,
+        config=TipsConfig(
+            first_delay=settings.tips_first_delay,
+            interval=settings.tips_interval,
+            window=settings.tips_window,
+            grace=settings.tips_grace,
+            count=settings.tips_count,
+            reminder_delay=settings.quiz_reminder_delay,
+            timezone=settings.timezone,
+            default_locale=settings.default_locale,
+        ),
+        i18n=i18n,
+        render_tip=tip_screen,
+        render_reminder=reminder_screen,
+    )
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
 
@@ -110,17 +140,28 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         db=db,
         users=users,
         quiz_service=quiz_service,
+        tips=tips_service,
         clock=clock,
         scheduler=scheduler,
         i18n=i18n,
     )
 
-    bot = build_bot(settings)
     app = App(settings, bot, dispatcher, db, scheduler, clock, inflight)
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
         await set_commands(bot, i18n)
+        await tips_service.recover()
+        scheduler.add_job(
+            tips_service.tick,
+            "interval",
+            seconds=settings.tips_tick.total_seconds(),
+            id="tips",
+            max_instances=1,
+            coalesce=True,
+            # Wall time, not the domain clock: the scheduler only wakes the job up.
+            next_run_time=datetime.now(UTC),  # catch up at once on what fell due while down
+        )
         scheduler.start()
         log.info("bot @%s (id %d) started", me.username, me.id)
 

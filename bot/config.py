@@ -8,6 +8,7 @@ global. A bad value stops start-up with one line naming the variable (see
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,8 +19,11 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.tips.planner import DEFAULT_WINDOW, Window, parse_duration
 
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 LOCALES = ("ru", "en")
@@ -37,6 +41,14 @@ EXPECTED: dict[str, str] = {
     "DEFAULT_LOCALE": "one of: " + ", ".join(LOCALES),
     "TIMEZONE": "an IANA time zone name, e.g. Europe/Moscow",
     "LOG_LEVEL": "one of: DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "TIPS_FIRST_DELAY": "a duration: seconds (600) or ISO 8601 (PT10M)",
+    "TIPS_INTERVAL": "a positive duration: seconds (172800) or ISO 8601 (P2D)",
+    "TIPS_WINDOW": "local hours start-end, e.g. 10-20 (0-24 = any time, 22-6 overnight)",
+    "TIPS_TICK": "a positive duration: seconds (60) or ISO 8601 (PT1M)",
+    "TIPS_GRACE": "a duration shorter than TIPS_INTERVAL, e.g. PT12H",
+    "TIPS_COUNT": "a whole number of tips in a series, 1 to 100",
+    "QUIZ_REMINDER_DELAY": "a duration, e.g. P1D (0 turns the reminder off)",
+    "SEND_RATE": "messages per second for tips and broadcasts, e.g. 25",
 }
 
 
@@ -90,6 +102,39 @@ class Settings(CoreSettings):
     telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl(OFFICIAL_API_URL))
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
+    # Learning tips and reminders (see bot/tips/planner.py for the rules).
+    tips_first_delay: Annotated[timedelta, NoDecode] = timedelta(minutes=10)
+    tips_interval: Annotated[timedelta, NoDecode] = timedelta(days=2)
+    tips_window: Annotated[Window, NoDecode] = DEFAULT_WINDOW
+    tips_tick: Annotated[timedelta, NoDecode] = timedelta(minutes=1)
+    tips_grace: Annotated[timedelta, NoDecode] = timedelta(hours=12)
+    tips_count: int = Field(default=10, ge=1, le=100)
+    quiz_reminder_delay: Annotated[timedelta, NoDecode] = timedelta(days=1)
+    send_rate: float = Field(default=25.0, gt=0, le=30)
+
+    @field_validator("tips_first_delay", "tips_grace", "quiz_reminder_delay", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(str(value)) if isinstance(value, str | int) else value
+
+    @field_validator("tips_interval", "tips_tick", mode="before")
+    @classmethod
+    def _positive_duration(cls, value: Any) -> Any:
+        if isinstance(value, str | int):
+            return parse_duration(str(value), allow_zero=False)
+        return value
+
+    @field_validator("tips_window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        return Window.parse(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _grace_below_interval(self) -> Settings:
+        if self.tips_grace >= self.tips_interval:
+            raise ValueError("TIPS_GRACE must be shorter than TIPS_INTERVAL")
+        return self
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
@@ -131,7 +176,11 @@ def settings_error_lines(error: ValidationError) -> list[str]:
     lines: list[str] = []
     seen: set[str] = set()
     for item in error.errors(include_input=False, include_url=False):
-        field = str(item["loc"][0]) if item["loc"] else "?"
+        if not item["loc"]:  # a rule across variables: its message names them
+            reason = item.get("ctx", {}).get("error", item["msg"])
+            lines.append(f"Configuration error: {reason}.")
+            continue
+        field = str(item["loc"][0])
         var = field.upper()
         if var in seen:
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import about, errors, fallback, language, membership, start
+from handlers import about, errors, fallback, language, membership, start, tips
 from handlers.quiz import flow, results
 
 
@@ -22,6 +22,7 @@ def build_router() -> Router:
         language.build_router(),
         flow.build_router(),
         results.build_router(),
+        tips.build_router(),
         membership.build_router(),
         flow.build_reminder_router(),  # plain messages while a quiz is in progress
         fallback.build_router(),  # last: catches what nobody else understood

@@ -32,6 +32,3 @@ CREATE TABLE answers (
 );
 
 CREATE UNIQUE INDEX answers_live_position ON answers (attempt_id, position) WHERE undone_at IS NULL;
-
--- The student asked for learning tips on the result screen (the tips feature reads it).
-ALTER TABLE users ADD COLUMN tips_wanted_at TEXT;

@@ -16,6 +16,14 @@ SETTINGS_VARS = (
     "DEFAULT_LOCALE",
     "TIMEZONE",
     "LOG_LEVEL",
+    "TIPS_FIRST_DELAY",
+    "TIPS_INTERVAL",
+    "TIPS_WINDOW",
+    "TIPS_TICK",
+    "TIPS_GRACE",
+    "TIPS_COUNT",
+    "QUIZ_REMINDER_DELAY",
+    "SEND_RATE",
 )
 
 

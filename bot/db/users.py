@@ -117,12 +117,6 @@ class UsersRepo:
     async def set_locale(self, user_id: int, locale: str | None) -> None:
         await self._db.execute("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
 
-    async def want_tips(self, user_id: int, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE users SET tips_wanted_at = COALESCE(tips_wanted_at, ?) WHERE id = ?",
-            (to_db(now), user_id),
-        )
-
     async def mark_blocked(self, user_id: int, now: datetime) -> None:
         await self._db.execute(
             "UPDATE users SET blocked_at = ? WHERE id = ? AND blocked_at IS NULL",

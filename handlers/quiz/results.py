@@ -13,9 +13,8 @@ from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.clock import Clock
 from bot.config import Settings
-from bot.db.users import User, UsersRepo
+from bot.db.users import User
 from bot.quiz import Quiz
 from bot.quiz.snapshot import StoredProfile
 from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
@@ -34,7 +33,6 @@ def build_router() -> Router:
     router.message.register(results_command, Command("results"))
     router.callback_query.register(menu_results, QuizMenuCb.filter(F.action == Menu.RESULTS))
     router.callback_query.register(open_result, ResultCb.filter())
-    router.callback_query.register(menu_tips, QuizMenuCb.filter(F.action == Menu.TIPS))
     return router
 
 
@@ -170,11 +168,4 @@ async def open_result(
     await query.answer()
     await send_result(
         bot, user.id, quiz_service.quiz, result.profile, result.previous, i18n.current_locale
-    )
-
-
-async def menu_tips(query: CallbackQuery, user: User, users: UsersRepo, clock: Clock) -> None:
-    await users.want_tips(user.id, clock.now())
-    await query.answer(
-        _("Noted! Learning tips chosen for your growth areas will come here."), show_alert=True
     )

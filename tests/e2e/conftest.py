@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
+from bot.clock import Clock
 from bot.emulator import Emulator, Student
 from tests.support import TEST_TOKEN, make_settings
 
@@ -37,6 +38,7 @@ class RunningBot:
     emu: Emulator
     tmp_path: Path
     overrides: dict[str, Any] = field(default_factory=dict)
+    clock: Clock | None = None
     app: App | None = None
     task: asyncio.Task[None] | None = None
 
@@ -45,7 +47,7 @@ class RunningBot:
         settings = make_settings(
             self.tmp_path, telegram_api_url=self.emu.base_url, **self.overrides
         )
-        self.app = await build_app(settings)
+        self.app = await build_app(settings, clock=self.clock)
         self.task = asyncio.create_task(self.app.run_polling(handle_signals=False))
         await wait_polling(self.emu, since)
         return self.app

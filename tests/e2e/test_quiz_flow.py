@@ -231,9 +231,11 @@ async def test_share_and_tips_buttons(student: Student, running: RunningBot) -> 
     assert "t.me/share/url" in share[0]
     assert "careerbot_test_bot%3Fstart%3Dshare" in share[0]
     answer = await student.press("📬 Получать советы")
-    assert "Записал" in str(answer["text"])
+    assert "Первый совет скоро придёт" in str(answer["text"])
+    overview = await student.expect_message()
+    assert "Советы по развитию" in overview.text
     assert running.app is not None
-    wanted = await running.app.db.fetchval(
-        "SELECT tips_wanted_at FROM users WHERE id = ?", (student.user_id,)
+    status = await running.app.db.fetchval(
+        "SELECT status FROM tip_subscriptions WHERE user_id = ?", (student.user_id,)
     )
-    assert wanted is not None
+    assert status == "active"

@@ -78,3 +78,50 @@ def test_error_never_echoes_the_token() -> None:
 def test_core_settings_need_no_token() -> None:
     s = load_settings(CoreSettings, _env_file=None, database_path="x/y.sqlite3")
     assert s.database_path == Path("x/y.sqlite3")
+
+
+def test_tips_timing_accepts_seconds_and_iso_8601() -> None:
+    s = load(
+        bot_token=GOOD_TOKEN,
+        tips_first_delay="PT0.5S",
+        tips_interval="5",
+        tips_window="0-24",
+        tips_tick="PT0.2S",
+        tips_grace="2",
+    )
+    assert s.tips_first_delay.total_seconds() == 0.5
+    assert s.tips_interval.total_seconds() == 5
+    assert str(s.tips_window) == "0-24"
+    assert s.tips_tick.total_seconds() == 0.2
+
+
+def test_tips_defaults() -> None:
+    s = load(bot_token=GOOD_TOKEN)
+    assert str(s.tips_window) == "10-20"
+    assert s.tips_interval.days == 2
+    assert s.tips_grace < s.tips_interval
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"tips_interval": "0"}, "TIPS_INTERVAL"),
+        ({"tips_interval": "P1Y"}, "TIPS_INTERVAL"),
+        ({"tips_window": "25-3"}, "TIPS_WINDOW"),
+        ({"tips_tick": "-5"}, "TIPS_TICK"),
+        ({"tips_count": "0"}, "TIPS_COUNT"),
+        ({"send_rate": "100"}, "SEND_RATE"),
+    ],
+)
+def test_bad_tips_setting(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=GOOD_TOKEN, **env)
+    assert caught.value.lines[0].startswith(f"Configuration error: {variable} is invalid")
+
+
+def test_grace_must_be_shorter_than_the_interval() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=GOOD_TOKEN, tips_interval="PT1H", tips_grace="PT2H")
+    assert caught.value.lines == [
+        "Configuration error: TIPS_GRACE must be shorter than TIPS_INTERVAL."
+    ]

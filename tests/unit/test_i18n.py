@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES_DIR, build_i18n, pick_locale
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": None, "__": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "__": None, "lazy_gettext": None, "ngettext": (1, 2)}
 
 
 def code_messages() -> set[str]:
@@ -26,8 +26,19 @@ def code_messages() -> set[str]:
 
 
 def catalog(locale: str) -> dict[str, str]:
+    """msgid -> translation; a plural entry by its singular, translated only if every
+    plural form is."""
+    found: dict[str, str] = {}
     with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        return {m.id: m.string for m in read_po(f) if m.id and isinstance(m.id, str)}
+        for m in read_po(f):
+            if not m.id:
+                continue
+            if isinstance(m.id, str):
+                found[m.id] = m.string
+            else:
+                forms = list(m.string)
+                found[m.id[0]] = forms[-1] if forms and all(forms) else ""
+    return found
 
 
 def test_code_has_messages() -> None:
@@ -97,3 +108,20 @@ def test_no_gettext_inside_f_strings() -> None:
         if "{_(" in line
     ]
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_no_fuzzy_entries(locale: str) -> None:
+    """A fuzzy entry is never compiled, so the user would see English."""
+    with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        fuzzy = [m.id for m in read_po(f) if m.id and m.fuzzy]
+    assert not fuzzy, fuzzy
+
+
+def test_russian_plurals() -> None:
+    i18n = build_i18n("ru")
+    forms = [
+        i18n.gettext("every {days} day", "every {days} days", n, locale="ru").format(days=n)
+        for n in (2, 5, 21)
+    ]
+    assert forms == ["каждые 2 дня", "каждые 5 дней", "каждый 21 день"]

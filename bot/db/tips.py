@@ -1,0 +1,256 @@
+"""Tip subscriptions, the outbox of planned tips, and feedback: rows only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_db, to_db
+from bot.db.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    user_id: int
+    status: str
+    timezone: str
+    window_start: int
+    window_end: int
+    interval_seconds: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Subscription:
+        return cls(
+            user_id=row["user_id"],
+            status=row["status"],
+            timezone=row["timezone"],
+            window_start=row["window_start"],
+            window_end=row["window_end"],
+            interval_seconds=row["interval_seconds"],
+            created_at=from_db(row["created_at"]),
+            updated_at=from_db(row["updated_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    user_id: int
+    tip_id: str
+    position: int
+    due_at: datetime
+    status: str
+    attempts: int
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> OutboxRow:
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            tip_id=row["tip_id"],
+            position=row["position"],
+            due_at=from_db(row["due_at"]),
+            status=row["status"],
+            attempts=row["attempts"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DueTip:
+    """A due outbox row with what sending it needs to know about the student."""
+
+    row: OutboxRow
+    locale: str | None
+    language_code: str | None
+
+
+class TipsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- subscriptions ------------------------------------------------------------------
+
+    async def subscription(self, user_id: int) -> Subscription | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM tip_subscriptions WHERE user_id = ?", (user_id,)
+        )
+        return Subscription.from_row(row) if row else None
+
+    async def save_subscription(
+        self,
+        user_id: int,
+        status: str,
+        timezone: str,
+        window: tuple[int, int],
+        interval_seconds: int,
+        now: datetime,
+    ) -> None:
+        stamp = to_db(now)
+        await self._db.execute(
+            """
+            INSERT INTO tip_subscriptions (user_id, status, timezone, window_start, window_end,
+                                           interval_seconds, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id) DO UPDATE SET
+                status = excluded.status, timezone = excluded.timezone,
+                window_start = excluded.window_start, window_end = excluded.window_end,
+                interval_seconds = excluded.interval_seconds, updated_at = excluded.updated_at
+            """,
+            (user_id, status, timezone, window[0], window[1], interval_seconds, stamp, stamp),
+        )
+
+    async def set_status(self, user_id: int, status: str, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE tip_subscriptions SET status = ?, updated_at = ? WHERE user_id = ?",
+            (status, to_db(now), user_id),
+        )
+
+    # --- the outbox ---------------------------------------------------------------------
+
+    async def replace_plan(
+        self, user_id: int, plan: Sequence[tuple[str, datetime]], now: datetime
+    ) -> None:
+        """Cancel what is still pending and queue `plan` (tip id, due time) in its order."""
+        stamp = to_db(now)
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE tip_outbox SET status = 'cancelled'"
+                " WHERE user_id = ? AND status IN ('pending', 'sending')",
+                (user_id,),
+            )
+            await tx.executemany(
+                "INSERT INTO tip_outbox (user_id, tip_id, position, due_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (user_id, tip_id, position, to_db(due), stamp)
+                    for position, (tip_id, due) in enumerate(plan)
+                ],
+            )
+
+    async def pending(self, user_id: int) -> list[OutboxRow]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM tip_outbox WHERE user_id = ? AND status = 'pending'"
+            " ORDER BY due_at, position",
+            (user_id,),
+        )
+        return [OutboxRow.from_row(row) for row in rows]
+
+    async def set_due_times(self, moves: Sequence[tuple[int, datetime]]) -> None:
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE tip_outbox SET due_at = ? WHERE id = ? AND status = 'pending'",
+                [(to_db(due), row_id) for row_id, due in moves],
+            )
+
+    async def cancel_pending(self, user_id: int) -> int:
+        return await self._db.execute(
+            "UPDATE tip_outbox SET status = 'cancelled'"
+            " WHERE user_id = ? AND status IN ('pending', 'sending')",
+            (user_id,),
+        )
+
+    async def sent_tip_ids(self, user_id: int) -> list[str]:
+        rows = await self._db.fetchall(
+            "SELECT tip_id FROM tip_outbox WHERE user_id = ? AND status = 'sent' ORDER BY sent_at",
+            (user_id,),
+        )
+        return [row["tip_id"] for row in rows]
+
+    async def count_sent(self, user_id: int) -> int:
+        return int(
+            await self._db.fetchval(
+                "SELECT COUNT(*) FROM tip_outbox WHERE user_id = ? AND status = 'sent'",
+                (user_id,),
+            )
+        )
+
+    async def due(self, now: datetime, limit: int) -> list[DueTip]:
+        """Pending rows due by `now` of active subscribers who have not blocked the bot."""
+        rows = await self._db.fetchall(
+            """
+            SELECT o.*, u.locale AS u_locale, u.language_code AS u_language
+              FROM tip_outbox o
+              JOIN tip_subscriptions s ON s.user_id = o.user_id AND s.status = 'active'
+              JOIN users u ON u.id = o.user_id AND u.blocked_at IS NULL
+             WHERE o.status = 'pending' AND o.due_at <= ?
+             ORDER BY o.due_at, o.id
+             LIMIT ?
+            """,
+            (to_db(now), limit),
+        )
+        return [DueTip(OutboxRow.from_row(r), r["u_locale"], r["u_language"]) for r in rows]
+
+    async def claim(self, row_id: int) -> bool:
+        """Mark a row as being sent; False if someone else already took it."""
+        changed = await self._db.execute(
+            "UPDATE tip_outbox SET status = 'sending', attempts = attempts + 1"
+            " WHERE id = ? AND status = 'pending'",
+            (row_id,),
+        )
+        return changed == 1
+
+    async def mark_sent(self, row_id: int, message_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE tip_outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL"
+            " WHERE id = ?",
+            (to_db(now), message_id, row_id),
+        )
+
+    async def mark(self, row_ids: Sequence[int], status: str, error: str | None = None) -> None:
+        if not row_ids:
+            return
+        await self._db.executemany(
+            "UPDATE tip_outbox SET status = ?, last_error = ? WHERE id = ?",
+            [(status, error, row_id) for row_id in row_ids],
+        )
+
+    async def release_interrupted(self) -> int:
+        """Rows left 'sending' by a crash go back to the queue (sent again at most once)."""
+        return await self._db.execute(
+            "UPDATE tip_outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    # --- feedback -----------------------------------------------------------------------
+
+    async def feedback(self, user_id: int, tip_id: str, verdict: str, now: datetime) -> None:
+        await self._db.execute(
+            """
+            INSERT INTO tip_feedback (user_id, tip_id, verdict, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (user_id, tip_id) DO UPDATE SET verdict = excluded.verdict,
+                                                        created_at = excluded.created_at
+            """,
+            (user_id, tip_id, verdict, to_db(now)),
+        )
+
+    async def feedback_of(self, user_id: int) -> dict[str, str]:
+        rows = await self._db.fetchall(
+            "SELECT tip_id, verdict FROM tip_feedback WHERE user_id = ?", (user_id,)
+        )
+        return {row["tip_id"]: row["verdict"] for row in rows}
+
+    # --- the unfinished-quiz reminder ---------------------------------------------------
+
+    async def stalled_attempts(self, before: datetime, limit: int) -> list[tuple[int, int]]:
+        """(attempt id, user id) of active attempts untouched since `before`, not reminded."""
+        rows = await self._db.fetchall(
+            """
+            SELECT a.id, a.user_id FROM attempts a
+              JOIN users u ON u.id = a.user_id AND u.blocked_at IS NULL
+             WHERE a.status = 'active' AND a.reminded_at IS NULL AND a.updated_at <= ?
+             ORDER BY a.updated_at LIMIT ?
+            """,
+            (to_db(before), limit),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def mark_reminded(self, attempt_id: int, now: datetime) -> bool:
+        changed = await self._db.execute(
+            "UPDATE attempts SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+            (to_db(now), attempt_id),
+        )
+        return changed == 1
