@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import render, startup
+from bench import render, startup, tips_tick
 
 
 def main() -> None:
     asyncio.run(startup.main())
     render.main()
+    tips_tick.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,153 @@
+"""One scheduler tick of the tips job with 100 000 subscribed students and 1 000 tips due.
+
+The database is real (SQLite file, all migrations, 5 planned tips per student, so
+500 000 outbox rows); the Bot API is a stub that answers at once, so the figure is
+the bot's own cost: selecting, claiming, rendering and marking. Sending to Telegram
+is bounded by SEND_RATE on top of this (1 000 tips at 25/s take 40 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.broadcast import Sender
+from bot.clock import FrozenClock, to_db
+from bot.db import apply_migrations, open_database
+from bot.db.attempts import AttemptsRepo
+from bot.db.tips import TipsRepo
+from bot.db.users import UsersRepo
+from bot.i18n import build_i18n
+from bot.quiz import load_quizzes
+from bot.services.quiz import QuizService
+from bot.services.tips import TipsConfig, TipsService
+from bot.tips.catalogue import load_tips
+from bot.tips.planner import Window
+from handlers.tips import reminder_screen, tip_screen
+
+ROOT = Path(__file__).resolve().parents[1]
+USERS = 100_000
+PER_USER = 5
+DUE = 1_000
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class StubBot:
+    """Answers sendMessage at once, like a Bot API that never makes us wait."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Any:
+        self.sent += 1
+
+        class Sent:
+            message_id = self.sent
+
+        return Sent()
+
+
+async def fill(path: Path) -> None:
+    db = await open_database(path)
+    await apply_migrations(db)
+    catalogue = load_tips(ROOT / "quizzes" / "tips.yaml")
+    tip_ids = list(catalogue.ids)
+    stamp = to_db(NOW - timedelta(days=1))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO users (id, first_name, language_code, created_at, last_seen_at)"
+            " VALUES (?, 'Student', 'ru', ?, ?)",
+            [(uid, stamp, stamp) for uid in range(1, USERS + 1)],
+        )
+        await tx.executemany(
+            "INSERT INTO tip_subscriptions (user_id, status, timezone, window_start, window_end,"
+            " interval_seconds, created_at, updated_at)"
+            " VALUES (?, 'active', 'Europe/Moscow', 0, 24, 172800, ?, ?)",
+            [(uid, stamp, stamp) for uid in range(1, USERS + 1)],
+        )
+        rows = []
+        for uid in range(1, USERS + 1):
+            for position in range(PER_USER):
+                # The first DUE students have their first tip due a minute ago.
+                due = (
+                    NOW - timedelta(minutes=1)
+                    if uid <= DUE and position == 0
+                    else (NOW + timedelta(days=2 * position + 1, minutes=uid % 600))
+                )
+                rows.append(
+                    (uid, tip_ids[(uid + position) % len(tip_ids)], position, to_db(due), stamp)
+                )
+        await tx.executemany(
+            "INSERT INTO tip_outbox (user_id, tip_id, position, due_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+    await db.close()
+
+
+async def one_tick(path: Path) -> tuple[float, int]:
+    db = await open_database(path)
+    clock = FrozenClock(NOW)
+    i18n = build_i18n("ru")
+    quizzes = load_quizzes(ROOT / "quizzes")
+    bot = StubBot()
+    service = TipsService(
+        bot=bot,  # type: ignore[arg-type]
+        repo=TipsRepo(db),
+        users=UsersRepo(db),
+        quiz=QuizService(AttemptsRepo(db), quizzes, clock),
+        catalogue=load_tips(ROOT / "quizzes" / "tips.yaml"),
+        sender=Sender(rate=1_000_000),
+        clock=clock,
+        config=TipsConfig(
+            first_delay=timedelta(minutes=10),
+            interval=timedelta(days=2),
+            window=Window(0, 24),
+            grace=timedelta(hours=12),
+            count=10,
+            reminder_delay=timedelta(days=1),
+            timezone="Europe/Moscow",
+            default_locale="ru",
+        ),
+        i18n=i18n,
+        render_tip=tip_screen,
+        render_reminder=reminder_screen,
+    )
+    started = time.perf_counter()
+    report = await service.tick()
+    elapsed = time.perf_counter() - started
+    await db.close()
+    return elapsed, report.sent
+
+
+async def run() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template.sqlite3"
+        started = time.perf_counter()
+        await fill(template)
+        fill_time = time.perf_counter() - started
+        times = []
+        for run_no in range(3):
+            copy = Path(tmp) / f"run{run_no}.sqlite3"
+            copy.write_bytes(template.read_bytes())
+            elapsed, sent = await one_tick(copy)
+            assert sent == DUE, sent
+            times.append(elapsed)
+    print(
+        f"tips tick, {USERS:,} subscribers, {USERS * PER_USER:,} planned, {DUE:,} due:"
+        f" median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f},"
+        f" 3 runs; stub Bot API, no rate limit); filling the database took {fill_time:.0f} s"
+    )
+
+
+def main() -> None:
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
