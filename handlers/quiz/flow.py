@@ -111,8 +111,22 @@ async def menu_restart(
     await begin(bot, user.id, user, quiz_service, i18n.current_locale)
 
 
-async def _refuse(query: CallbackQuery, outcome: Stale | Refused) -> None:
-    await query.answer(_("This question is no longer current."))
+async def _refused(
+    query: CallbackQuery,
+    outcome: object,
+    bot: Bot,
+    user: User,
+    quiz_service: QuizService,
+    locale: str,
+) -> bool:
+    """Answer a press that changes nothing (stale, forged, outdated); True if it was one."""
+    if isinstance(outcome, Stale | Refused):
+        await query.answer(_("This question is no longer current."))
+        return True
+    if isinstance(outcome, Outdated):
+        await _outdated(query, bot, user, quiz_service, locale)
+        return True
+    return False
 
 
 async def _outdated(
@@ -138,11 +152,7 @@ async def press_answer(
     outcome = await quiz_service.answer(
         user.id, callback_data.attempt, callback_data.step, callback_data.node, option
     )
-    if isinstance(outcome, Stale | Refused):
-        await _refuse(query, outcome)
-        return
-    if isinstance(outcome, Outdated):
-        await _outdated(query, bot, user, quiz_service, locale)
+    if await _refused(query, outcome, bot, user, quiz_service, locale):
         return
     await query.answer()
     # The pressed message stays in the chat as a record: the answer and its explanation.
@@ -175,11 +185,7 @@ async def press_back(
     outcome = await quiz_service.back(
         user.id, callback_data.attempt, callback_data.step, callback_data.node
     )
-    if isinstance(outcome, Stale | Refused):
-        await _refuse(query, outcome)
-        return
-    if isinstance(outcome, Outdated):
-        await _outdated(query, bot, user, quiz_service, locale)
+    if await _refused(query, outcome, bot, user, quiz_service, locale):
         return
     assert isinstance(outcome, Moved)
     await query.answer()
@@ -198,12 +204,9 @@ async def press_pause(
     checked = await quiz_service.check(
         user.id, callback_data.attempt, callback_data.step, callback_data.node
     )
-    if isinstance(checked, Stale | Refused):
-        await _refuse(query, checked)
+    if await _refused(query, checked, bot, user, quiz_service, i18n.current_locale):
         return
-    if isinstance(checked, Outdated):
-        await _outdated(query, bot, user, quiz_service, i18n.current_locale)
-        return
+    assert isinstance(checked, Position)
     await query.answer()
     if isinstance(query.message, Message):
         await drop_buttons(bot, user.id, query.message.message_id)

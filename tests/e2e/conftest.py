@@ -70,10 +70,13 @@ class BotProcess:
 
     env: dict[str, str]
     cwd: Path
+    emu: Emulator
     proc: asyncio.subprocess.Process | None = None
     output: bytes = b""
 
     async def start(self) -> None:
+        """Spawn `careerbot run` and wait until it polls the emulator."""
+        since = len(self.emu.calls)
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -84,6 +87,7 @@ class BotProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        await wait_polling(self.emu, since)
 
     async def wait(self, timeout: float = 20.0) -> int:
         assert self.proc is not None
@@ -161,7 +165,7 @@ async def bot_process(emu: Emulator, tmp_path: Path) -> AsyncIterator[Callable[.
             LOG_LEVEL="DEBUG",
             **extra,
         )
-        process = BotProcess(env=env, cwd=tmp_path)
+        process = BotProcess(env=env, cwd=tmp_path, emu=emu)
         started.append(process)
         return process
 

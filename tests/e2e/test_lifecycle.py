@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.db.migrations import discover
 from bot.db.users import UsersRepo
 from bot.emulator import Emulator, Student
-from tests.e2e.conftest import BotProcess, RunningBot, subprocess_env, wait_polling
+from tests.e2e.conftest import BotProcess, RunningBot, subprocess_env
 from tests.support import TEST_TOKEN
 
 SECRET = TEST_TOKEN.split(":", 1)[1]
@@ -45,7 +45,6 @@ async def test_sigterm_stops_gracefully_and_never_logs_the_token(
 ) -> None:
     process = bot_process()
     await process.start()
-    await wait_polling(emu)
     student = Student(emu, user_id=3001, first_name="Лена", language_code="ru")
     await student.send("/start")
     assert (await student.expect_message()).text.startswith("Привет, Лена!")
@@ -63,16 +62,13 @@ async def test_kill_and_restart_loses_nothing(
 ) -> None:
     first = bot_process()
     await first.start()
-    await wait_polling(emu)
     student = Student(emu, user_id=3002, first_name="Олег", language_code="ru")
     await student.send("/start centre_k")
     await student.expect_message()
     await first.kill()
 
-    since = len(emu.calls)
     second = bot_process()
     await second.start()
-    await wait_polling(emu, since)
     await student.send("/start")
     assert (await student.expect_message()).text.startswith("С возвращением, Олег!")
 

@@ -16,7 +16,7 @@ from bot.quiz.snapshot import StoredProfile
 from bot.tips.catalogue import load_tips
 from bot.tips.planner import order_tips
 from handlers.tips import TipCb
-from tests.e2e.conftest import BotProcess, RunningBot, wait_polling
+from tests.e2e.conftest import BotProcess, RunningBot
 from tests.e2e.quiz_walk import ROOT, walk, with_track, worst
 from tests.e2e.test_quiz_flow import begin
 
@@ -290,17 +290,14 @@ async def test_kill_and_restart_sends_each_due_tip_exactly_once(
     }
     first = bot_process(**env)
     await first.start()
-    await wait_polling(emu)
     student = Student(emu, user_id=7002, first_name="Гоша", language_code="ru")
     await student.send("/tips")
     screen = await student.expect_message()
     await student.press("📬 Получать советы", message=screen)
     await first.kill()  # before the first tip is due
 
-    since = len(emu.calls)
     second = bot_process(**env)
     await second.start()
-    await wait_polling(emu, since)
     tips = [await next_tip(student, timeout=10)]
     tips.append(await next_tip(student, timeout=12))
     await student.expect_no_message(within=1.0)
