@@ -10,6 +10,7 @@ import pytest
 from bot.quiz.cli import run_check, run_graph
 from bot.quiz.errors import QuizError
 from bot.quiz.loader import load_quiz, load_quizzes
+from tests.checking import assert_problem, check_text, line_of
 
 MINI = """\
 kind: quiz
@@ -105,26 +106,13 @@ def variant(old: str, new: str, text: str = MINI) -> str:
     return text.replace(old, new)
 
 
-def line_of(text: str, fragment: str) -> int:
-    """1-based line where a unique fragment starts."""
-    assert text.count(fragment) == 1, fragment
-    return text[: text.index(fragment)].count("\n") + 1
-
-
 def check(tmp_path: Path, text: str, name: str = "quiz.yaml") -> tuple[int, list[str], Path]:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    out = io.StringIO()
-    code = run_check([path], out)
-    return code, out.getvalue().splitlines(), path
+    return check_text(tmp_path / name, text)
 
 
 def expect(tmp_path: Path, text: str, fragment: str, message: str) -> list[str]:
     """The file fails and the output has ``path:line: message`` at the fragment's line."""
-    code, lines, path = check(tmp_path, text)
-    assert code == 1, lines
-    assert f"{path}:{line_of(text, fragment)}: {message}" in lines, lines
-    return lines
+    return assert_problem(*check(tmp_path, text), text, fragment, message)
 
 
 # --- the valid file -------------------------------------------------------------------------

@@ -13,21 +13,12 @@ from bot.quiz import QuestionNode, Quiz, QuizRun, ResultNode, load_quiz, load_qu
 from bot.quiz.cli import run_check, run_graph
 from bot.quiz.content import check_files, content_files, default_folder
 from bot.quiz.graph import QuizGraph, is_question
+from tests.checking import QUIZ_TRAITS
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZZES = ROOT / "quizzes"
 SUPPORT = QUIZZES / "support_role.yaml"
-SEED_TRAITS = {
-    "patience",
-    "empathy",
-    "communication",
-    "technical",
-    "organisation",
-    "teamwork",
-    "stress",
-    "problem_solving",
-    "learning",
-}
+SEED_TRAITS = set(QUIZ_TRAITS)
 
 
 @pytest.fixture(scope="module")

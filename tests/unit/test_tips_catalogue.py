@@ -16,22 +16,13 @@ from bot.quiz.content import check_files, known_kinds
 from bot.quiz.errors import QuizError
 from bot.tips import CORE_CATEGORIES, Tip, TipCatalogue, load_tips
 from bot.tips.catalogue import CORE_MIN_TIPS, TIP_ID_MAX
+from tests.checking import QUIZ_TRAITS, assert_problem, check_text, line_of
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZZES = ROOT / "quizzes"
 TIPS = QUIZZES / "tips.yaml"
 SUPPORT = QUIZZES / "support_role.yaml"
-TRAITS = (
-    "patience",
-    "empathy",
-    "communication",
-    "technical",
-    "organisation",
-    "teamwork",
-    "stress",
-    "problem_solving",
-    "learning",
-)
+TRAITS = QUIZ_TRAITS
 
 
 # --- the shipped file -----------------------------------------------------------------------
@@ -186,26 +177,14 @@ def variant(old: str, new: str, text: str = MINI) -> str:
     return text.replace(old, new)
 
 
-def line_of(text: str, fragment: str) -> int:
-    assert text.count(fragment) == 1, fragment
-    return text[: text.index(fragment)].count("\n") + 1
-
-
 def check(tmp_path: Path, text: str, *, with_quiz: bool = True) -> tuple[int, list[str], Path]:
     if with_quiz:
         shutil.copy(SUPPORT, tmp_path / "support_role.yaml")
-    path = tmp_path / "tips.yaml"
-    path.write_text(text, encoding="utf-8")
-    out = io.StringIO()
-    code = run_check([path], out)
-    return code, out.getvalue().splitlines(), path
+    return check_text(tmp_path / "tips.yaml", text)
 
 
 def expect(tmp_path: Path, text: str, fragment: str, message: str) -> list[str]:
-    code, lines, path = check(tmp_path, text)
-    assert code == 1, lines
-    assert f"{path}:{line_of(text, fragment)}: {message}" in lines, lines
-    return lines
+    return assert_problem(*check(tmp_path, text), text, fragment, message)
 
 
 def test_mini_catalogue_passes_with_summary(tmp_path: Path) -> None:

@@ -1,0 +1,45 @@
+"""Helpers for checker tests: run `careerbot quiz check` on a file and find problems
+by the line of a fragment of the file."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.quiz.cli import run_check
+
+QUIZ_TRAITS = (
+    "patience",
+    "empathy",
+    "communication",
+    "technical",
+    "organisation",
+    "teamwork",
+    "stress",
+    "problem_solving",
+    "learning",
+)
+"""The qualities the seed articles name: the traits of the shipped quiz."""
+
+
+def line_of(text: str, fragment: str) -> int:
+    """1-based line where a unique fragment starts."""
+    assert text.count(fragment) == 1, fragment
+    return text[: text.index(fragment)].count("\n") + 1
+
+
+def check_text(path: Path, text: str) -> tuple[int, list[str], Path]:
+    """Write `text` to `path` and check it: exit code, output lines, the path."""
+    path.write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    code = run_check([path], out)
+    return code, out.getvalue().splitlines(), path
+
+
+def assert_problem(
+    code: int, lines: list[str], path: Path, text: str, fragment: str, message: str
+) -> list[str]:
+    """The check failed with `path:line: message` at the fragment's line."""
+    assert code == 1, lines
+    assert f"{path}:{line_of(text, fragment)}: {message}" in lines, lines
+    return lines
