@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
-from handlers.quiz.callbacks import Act, QuizCb
+from handlers.quiz.callbacks import Act, QuizCb, ResultCb
 from tests.e2e.conftest import BotProcess, RunningBot
 from tests.e2e.quiz_walk import advance, best, next_screen, press_data, step_of, walk
 from tests.e2e.test_quiz_flow import begin
@@ -196,3 +196,41 @@ async def test_kill_and_restart_in_the_middle_of_an_attempt(
     assert step.step == pinned.step + 1
     assert (await press_data(student, resumed, pinned))["text"] == STALE
     await second.kill()
+
+
+async def test_button_of_an_old_quiz_version_starts_over_cleanly(
+    student: Student, running: RunningBot
+) -> None:
+    screen = await at_first_question(student)
+    assert running.app is not None
+    await running.app.db.execute(
+        "UPDATE attempts SET quiz_version = quiz_version - 1 WHERE user_id = ?",
+        (student.user_id,),
+    )
+    data = step_of(screen)
+    assert data is not None
+    before = await answer_count(running, student.user_id)
+    await press_data(student, screen, data)
+    told = await student.expect_message()
+    assert "тест обновился" in told.text
+    await student.expect_message()  # the intro
+    fresh = step_of(await next_screen(student))
+    assert fresh is not None
+    assert (fresh.node, fresh.step) == ("welcome", 0)
+    assert await answer_count(running, student.user_id) == before  # the press recorded nothing
+
+
+async def test_someone_elses_result_is_not_shown(
+    make_student: Callable[..., Student], emu: Emulator
+) -> None:
+    alice = make_student(5101, "Алиса")
+    mallory = make_student(5102, "Мэллори")
+    await walk(alice, await at_first_question(alice), best)
+    await mallory.send("/results")
+    listing = await mallory.expect_message()
+    assert "нет пройденных" in listing.text
+    # Mallory forges the result button of Alice's attempt (id 1).
+    query = await emu.press(mallory.user_id, listing.message_id, ResultCb(attempt=1).pack())
+    answer = await emu.wait_callback_answer(query)
+    assert answer["text"] == "Этот результат недоступен."
+    await mallory.expect_no_message(within=0.3)

@@ -66,6 +66,14 @@ async def test_tech_track_start_to_finish(
     assert len(await repo(running).answers(attempts[0].id)) == len(visited)
 
 
+async def test_software_support_interest_goes_the_technical_way(student: Student) -> None:
+    first = await begin(student)
+    result, visited = await walk(student, first, with_track("soft"))
+    assert "t_debug" in visited
+    assert "c_explain" not in visited
+    assert "Рекомендуемое направление: Сопровождение ПО" in result.text
+
+
 async def test_communication_track_start_to_finish(student: Student) -> None:
     first = await begin(student)
     result, visited = await walk(student, first, with_track("comm"))
