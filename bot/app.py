@@ -168,6 +168,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     async def on_shutdown() -> None:
         await inflight.drain(SHUTDOWN_GRACE_SECONDS)
         if scheduler.running:
+            scheduler.pause()  # no new tick; the one sending now may finish
+            await tips_service.wait_idle(SHUTDOWN_GRACE_SECONDS)
             scheduler.shutdown(wait=False)
         log.info("bot stopped")
 

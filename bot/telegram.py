@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 log = logging.getLogger(__name__)
 
+MESSAGE_LIMIT = 4096  # characters of a text message after entity parsing
 NOT_MODIFIED = "message is not modified"
 GONE = ("message to edit not found", "message can't be edited", "message to delete not found")
 

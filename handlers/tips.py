@@ -221,8 +221,8 @@ async def settings_button(
     if action == "menu":
         text, markup = choice_screen(value, locale)
         await query.answer()
-        if message_id is not None:
-            await edit_text(bot, user.id, message_id, text, markup)
+        if message_id is None or not await edit_text(bot, user.id, message_id, text, markup):
+            await bot.send_message(user.id, text, reply_markup=markup)
         return
     try:
         if action == "sub":

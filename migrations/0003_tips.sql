@@ -40,4 +40,5 @@ CREATE TABLE tip_feedback (
 
 -- The one-time nudge to students who left the quiz unfinished.
 ALTER TABLE attempts ADD COLUMN reminded_at TEXT;
-CREATE INDEX attempts_stalled ON attempts (status, updated_at) WHERE status = 'active';
+CREATE INDEX attempts_stalled ON attempts (updated_at)
+    WHERE status = 'active' AND reminded_at IS NULL;

@@ -6,7 +6,8 @@
   same message is tried again.
 - 403 (blocked, deactivated, kicked): reported as Blocked, never retried.
 - Network errors and 5xx: retried with exponential backoff, then reported as Failed.
-- Any other 400: reported as Failed at once (retrying cannot help).
+- Any other 400, or any other error aiogram raises (401, 404, an unparsable
+  answer from a proxy): reported as Failed at once (retrying cannot help).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    AiogramError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -117,6 +119,10 @@ class Sender:
                 self.stats["failed"] += 1
                 log.warning("chat %d refused the message: %s", chat_id, exc.message)
                 return Failed(exc.message)
+            except AiogramError as exc:  # 401, 404, 409, an unparsable answer...
+                self.stats["failed"] += 1
+                log.error("sending to chat %d failed: %s: %s", chat_id, type(exc).__name__, exc)
+                return Failed(f"{type(exc).__name__}: {exc}")
             self.stats["delivered"] += 1
             return Delivered(message.message_id)
 

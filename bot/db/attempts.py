@@ -66,6 +66,24 @@ class AttemptsRepo:
         )
         return AttemptRow.from_row(row) if row else None
 
+    async def snapshot(
+        self, *, attempt_id: int | None = None, active_for: tuple[int, str] | None = None
+    ) -> tuple[AttemptRow, list[tuple[str, str]]] | None:
+        """An attempt and its live answers read together, so no press slips in between.
+
+        Either by id, or the active attempt of (user id, quiz id).
+        """
+        async with self._db.transaction():
+            if attempt_id is not None:
+                attempt = await self.get(attempt_id)
+            elif active_for is not None:
+                attempt = await self.active(*active_for)
+            else:
+                raise ValueError("give attempt_id or active_for")
+            if attempt is None:
+                return None
+            return attempt, await self.answers(attempt.id)
+
     async def answers(self, attempt_id: int) -> list[tuple[str, str]]:
         """The live answers in order: what replaying the attempt needs."""
         rows = await self._db.fetchall(
@@ -158,6 +176,15 @@ class AttemptsRepo:
                 (stamp, attempt.id, keep),
             )
         return True
+
+    async def outdate(self, attempt: AttemptRow, now: datetime) -> bool:
+        """Close an attempt the quiz no longer fits, unless it moved on meanwhile."""
+        changed = await self._db.execute(
+            "UPDATE attempts SET status = 'outdated', updated_at = ?"
+            " WHERE id = ? AND status = 'active' AND step = ?",
+            (to_db(now), attempt.id, attempt.step),
+        )
+        return changed == 1
 
     async def set_status(self, attempt_id: int, status: str, now: datetime) -> None:
         await self._db.execute(

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 FILE_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_TX_WORDS = re.compile(r"^\s*(BEGIN|COMMIT|END|ROLLBACK)\b", re.IGNORECASE | re.MULTILINE)
+# The first word of a statement that would manage the transaction itself.
+_TX_WORDS = re.compile(r"(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
 
 class MigrationError(Exception):
@@ -92,26 +93,32 @@ async def apply_migrations(db: Database, folder: Path = MIGRATIONS_DIR) -> list[
                 "migration %s changed after it was applied; the change is not re-run",
                 migration.path.name,
             )
-    pending = [m for m in migrations if m.version not in done]
-    for migration in pending:
-        await _apply_one(db, migration)
-        log.info("applied migration %s", migration.path.name)
-    return pending
+    applied: list[Migration] = []
+    for migration in (m for m in migrations if m.version not in done):
+        if await _apply_one(db, migration):
+            log.info("applied migration %s", migration.path.name)
+            applied.append(migration)
+    return applied
 
 
-async def _apply_one(db: Database, migration: Migration) -> None:
-    sql = migration.sql
-    if _TX_WORDS.search(sql):
-        raise MigrationError(
-            f"{migration.path.name}: must not contain BEGIN/COMMIT/ROLLBACK;"
-            " each migration already runs in its own transaction"
-        )
+async def _apply_one(db: Database, migration: Migration) -> bool:
+    """Apply one file; False if another process applied it first."""
     try:
-        statements = split_statements(sql)
+        statements = split_statements(migration.sql)
     except ValueError as exc:
         raise MigrationError(f"{migration.path.name}: {exc}") from None
+    for statement in statements:
+        if _TX_WORDS.match(_strip_comments(statement)):
+            raise MigrationError(
+                f"{migration.path.name}: must not contain BEGIN/COMMIT/ROLLBACK;"
+                " each migration already runs in its own transaction"
+            )
     conn = db.connection
     async with db.transaction():
+        if await db.fetchval(
+            "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
+        ):
+            return False
         try:
             # executescript would COMMIT first, so run statement by statement.
             for statement in statements:
@@ -128,6 +135,7 @@ async def _apply_one(db: Database, migration: Migration) -> None:
             )
         except sqlite3.Error as exc:
             raise MigrationError(f"{migration.path.name}: {exc}") from exc
+    return True
 
 
 def split_statements(sql: str) -> list[str]:
@@ -147,4 +155,4 @@ def split_statements(sql: str) -> list[str]:
 
 def _strip_comments(sql: str) -> str:
     lines = [line.split("--", 1)[0] for line in sql.splitlines()]
-    return "".join(lines).strip().strip(";").strip()
+    return " ".join(lines).strip().strip(";").strip()

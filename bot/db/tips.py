@@ -186,13 +186,26 @@ class TipsRepo:
         return [DueTip(OutboxRow.from_row(r), r["u_locale"], r["u_language"]) for r in rows]
 
     async def claim(self, row_id: int) -> bool:
-        """Mark a row as being sent; False if someone else already took it."""
+        """Mark a row as being sent, right before the request; False if it must not go:
+        cancelled meanwhile, or the student paused, stopped or blocked the bot."""
         changed = await self._db.execute(
-            "UPDATE tip_outbox SET status = 'sending', attempts = attempts + 1"
-            " WHERE id = ? AND status = 'pending'",
+            """
+            UPDATE tip_outbox SET status = 'sending', attempts = attempts + 1
+             WHERE id = ? AND status IN ('pending', 'sending')
+               AND EXISTS (SELECT 1 FROM tip_subscriptions s JOIN users u ON u.id = s.user_id
+                            WHERE s.user_id = tip_outbox.user_id AND s.status = 'active'
+                              AND u.blocked_at IS NULL)
+            """,
             (row_id,),
         )
         return changed == 1
+
+    async def release(self, row_id: int) -> None:
+        """A claimed row that was not sent goes back to the queue (cancelled stays)."""
+        await self._db.execute(
+            "UPDATE tip_outbox SET status = 'pending' WHERE id = ? AND status = 'sending'",
+            (row_id,),
+        )
 
     async def mark_sent(self, row_id: int, message_id: int, now: datetime) -> None:
         await self._db.execute(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.db.attempts import OUTDATED, AttemptRow, AttemptsRepo
+from bot.db.attempts import AttemptRow, AttemptsRepo
 from bot.quiz import (
     Answer,
     NothingToUndo,
@@ -108,10 +108,10 @@ class QuizService:
 
     async def current(self, user_id: int) -> Position | Outdated | None:
         """The attempt in progress, replayed; Outdated if the quiz changed under it."""
-        attempt = await self._attempts.active(user_id, self.quiz_id)
-        if attempt is None:
+        snapshot = await self._attempts.snapshot(active_for=(user_id, self.quiz_id))
+        if snapshot is None:
             return None
-        return await self._replay(attempt)
+        return await self._replay(*snapshot)
 
     async def remember_message(self, attempt_id: int, message_id: int) -> None:
         await self._attempts.set_message(attempt_id, message_id)
@@ -198,26 +198,29 @@ class QuizService:
     async def _check(
         self, user_id: int, attempt_id: int, step: int, node_id: str
     ) -> Position | Stale | Refused | Outdated:
-        attempt = await self._attempts.get(attempt_id)
-        if attempt is None or attempt.user_id != user_id:
+        snapshot = await self._attempts.snapshot(attempt_id=attempt_id)
+        if snapshot is None or snapshot[0].user_id != user_id:
             log.warning(
                 "refused press by user %d: attempt %d %s",
                 user_id,
                 attempt_id,
-                "does not exist" if attempt is None else "belongs to someone else",
+                "does not exist" if snapshot is None else "belongs to someone else",
             )
             return Refused()
+        attempt, answers = snapshot
         if attempt.status != "active" or attempt.step != step or attempt.current_node != node_id:
             return Stale()
-        replayed = await self._replay(attempt)
-        return replayed
+        return await self._replay(attempt, answers)
 
-    async def _replay(self, attempt: AttemptRow) -> Position | Outdated:
+    async def _replay(
+        self, attempt: AttemptRow, answers: list[tuple[str, str]]
+    ) -> Position | Outdated:
+        """Rebuild the run from a consistent snapshot of the attempt and its answers."""
         quiz = self._quizzes.get(attempt.quiz_id)
         if quiz is None or quiz.version != attempt.quiz_version:
             return await self._outdate(attempt, "the quiz version changed")
         try:
-            run = QuizRun.replay(quiz, await self._attempts.answers(attempt.id))
+            run = QuizRun.replay(quiz, answers)
         except ReplayError as exc:
             return await self._outdate(attempt, str(exc))
         if run.node_id != attempt.current_node:
@@ -225,8 +228,8 @@ class QuizService:
         return Position(attempt, run)
 
     async def _outdate(self, attempt: AttemptRow, reason: str) -> Outdated:
-        log.info("attempt %d is outdated: %s", attempt.id, reason)
-        await self._attempts.set_status(attempt.id, OUTDATED, self._clock.now())
+        if await self._attempts.outdate(attempt, self._clock.now()):
+            log.info("attempt %d is outdated: %s", attempt.id, reason)
         return Outdated(attempt)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
 from bot.broadcast import Blocked, Delivered, Sender
@@ -27,7 +27,15 @@ from bot.i18n import pick_locale
 from bot.quiz import QuizRun
 from bot.services.quiz import Position, QuizService
 from bot.tips.catalogue import Tip, TipCatalogue
-from bot.tips.planner import PendingTip, Window, order_tips, reschedule, schedule, select_due
+from bot.tips.planner import (
+    PendingTip,
+    Window,
+    in_window,
+    order_tips,
+    reschedule,
+    schedule,
+    select_due,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +43,12 @@ ACTIVE, PAUSED, STOPPED = "active", "paused", "stopped"
 SEND_CONCURRENCY = 8
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
+
+
+class _NotWanted(Exception):
+    """The row must not be sent after all (paused, stopped, blocked, cancelled)."""
+
+
 TipRenderer = Callable[[TipCatalogue, Tip, str], Screen]
 ReminderRenderer = Callable[[QuizRun, str], Screen]
 
@@ -236,7 +250,10 @@ class TipsService:
                 locale = pick_locale(item.locale, item.language_code, self.config.default_locale)
                 await self._send_tip(row, locale, report)
 
-        await asyncio.gather(*(one(row) for row in send))
+        results = await asyncio.gather(*(one(row) for row in send), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("a tip send failed", exc_info=result)
 
     async def _send_tip(self, row: PendingTip, locale: str, report: TickReport) -> None:
         tip = self.catalogue.get(row.tip_id)
@@ -244,23 +261,39 @@ class TipsService:
             await self._repo.mark([row.id], "skipped", "the tip is no longer in the catalogue")
             report.skipped += 1
             return
-        if not await self._repo.claim(row.id):
-            return
         with self._i18n.context(), self._i18n.use_locale(locale):
             text, markup = self._render_tip(self.catalogue, tip, locale)
-        outcome = await self._sender.send_message(self._bot, row.user_id, text, reply_markup=markup)
+
+        async def call() -> Message:
+            # Claimed at the last moment (again after a 429 pause): a student who
+            # paused, stopped or blocked meanwhile gets nothing.
+            if not await self._repo.claim(row.id):
+                raise _NotWanted
+            return await self._bot.send_message(row.user_id, text, reply_markup=markup)
+
+        try:
+            outcome = await self._sender.deliver(call, row.user_id)
+        except _NotWanted:
+            await self._repo.release(row.id)
+            return
+        except Exception:
+            log.exception("tip %d for user %d failed", row.id, row.user_id)
+            await self._repo.mark([row.id], "failed", "unexpected error, see the log")
+            report.failed += 1
+            return
         if isinstance(outcome, Delivered):
             await self._repo.mark_sent(row.id, outcome.message_id, self._clock.now())
             report.sent += 1
         elif isinstance(outcome, Blocked):
-            await self._blocked(row.user_id)
+            await self.user_blocked(row.user_id)
             await self._repo.mark([row.id], "cancelled", outcome.reason)
             report.blocked += 1
         else:
             await self._repo.mark([row.id], "failed", outcome.reason)
             report.failed += 1
 
-    async def _blocked(self, user_id: int) -> None:
+    async def user_blocked(self, user_id: int) -> None:
+        """The student blocked the bot: remember it and cancel everything planned."""
         await self._users.mark_blocked(user_id, self._clock.now())
         cancelled = await self._repo.cancel_pending(user_id)
         log.info("user %d blocked the bot: %d pending tip(s) cancelled", user_id, cancelled)
@@ -271,6 +304,8 @@ class TipsService:
             return
         now = self._clock.now()
         for attempt_id, user_id in await self._repo.stalled_attempts(now - delay, 100):
+            if not await self._in_students_window(user_id, now):
+                continue  # not at night: asked again on a later tick
             if not await self._repo.mark_reminded(attempt_id, now):
                 continue
             current = await self._quiz.current(user_id)
@@ -286,11 +321,25 @@ class TipsService:
                 text, markup = self._render_reminder(current.run, locale)
             outcome = await self._sender.send_message(self._bot, user_id, text, reply_markup=markup)
             if isinstance(outcome, Blocked):
-                await self._blocked(user_id)
+                await self.user_blocked(user_id)
             elif isinstance(outcome, Delivered):
                 report.reminded += 1
 
+    async def wait_idle(self, grace: float) -> None:
+        """Let a tick that is sending finish (at shutdown), at most `grace` seconds."""
+        try:
+            async with asyncio.timeout(grace), self._tick_lock:
+                pass
+        except TimeoutError:
+            log.warning("shutdown: the tips tick was still sending after %.0fs", grace)
+
     # --- internals ----------------------------------------------------------------------
+
+    async def _in_students_window(self, user_id: int, now: datetime) -> bool:
+        sub = await self._repo.subscription(user_id)
+        if sub is not None:
+            return in_window(now, Window(sub.window_start, sub.window_end), ZoneInfo(sub.timezone))
+        return in_window(now, self.config.window, ZoneInfo(self.config.timezone))
 
     async def _require(self, user_id: int) -> Subscription:
         sub = await self._repo.subscription(user_id)

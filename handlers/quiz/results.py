@@ -6,7 +6,7 @@ import asyncio
 import logging
 from urllib.parse import quote
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
@@ -19,12 +19,12 @@ from bot.quiz import Quiz
 from bot.quiz.snapshot import StoredProfile
 from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
 from bot.services.quiz import QuizService
+from bot.telegram import MESSAGE_LIMIT
 from handlers.quiz import screens
 from handlers.quiz.callbacks import Menu, QuizMenuCb, ResultCb
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT = 4096
 SHARE_PAYLOAD = "share"
 
 
@@ -114,7 +114,9 @@ async def send_result(
     except Exception:  # a broken chart must not cost the student their result
         log.exception("result chart failed to render")
     else:
-        await bot.send_photo(chat_id, BufferedInputFile(png, "profile.png"), caption=chart.title)
+        await bot.send_photo(
+            chat_id, BufferedInputFile(png, "profile.png"), caption=html.quote(chart.title)
+        )
     chunks = split_message(screens.result_text(quiz, profile, previous, locale))
     markup = screens.result_keyboard(await share_url(bot))
     for position, chunk in enumerate(chunks):

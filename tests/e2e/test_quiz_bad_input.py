@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
+
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act, QuizCb, ResultCb
@@ -234,3 +236,29 @@ async def test_someone_elses_result_is_not_shown(
     answer = await emu.wait_callback_answer(query)
     assert answer["text"] == "Этот результат недоступен."
     await mallory.expect_no_message(within=0.3)
+
+
+async def test_a_failing_handler_still_answers_the_student(
+    student: Student, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = await at_first_question(student)
+    data = step_of(screen)
+    assert data is not None
+    assert running.app is not None
+    service = running.app.dispatcher.workflow_data["quiz_service"]
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(service, "answer", broken)
+    answer = await press_data(student, screen, data)
+    assert (
+        answer["text"] == "Простите, у меня что-то пошло не так. Попробуйте ещё раз через минуту."
+    )
+    assert answer["show_alert"] is True
+
+    await student.send("/quiz")  # a message path that fails too
+    monkeypatch.setattr(service, "current", broken)
+    await student.send("/quiz")
+    replies = await student.expect_messages(2)
+    assert "пошло не так" in replies[-1].text

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
+from bot.db import open_database
 from bot.emulator import Emulator, EmuMessage, Fault, Student
 from bot.quiz.snapshot import StoredProfile
 from bot.tips.catalogue import load_tips
 from bot.tips.planner import order_tips
 from handlers.tips import TipCb
 from tests.e2e.conftest import BotProcess, RunningBot
-from tests.e2e.quiz_walk import ROOT, walk, with_track, worst
+from tests.e2e.quiz_walk import ROOT, advance, best, walk, with_track, worst
 from tests.e2e.test_quiz_flow import begin
 
 CATALOGUE = load_tips(ROOT / "quizzes" / "tips.yaml")
@@ -227,8 +228,6 @@ async def test_unfinished_quiz_gets_one_reminder(
     anya: Student, tipsbot: RunningBot, clock: FrozenClock
 ) -> None:
     screen = await begin(anya)
-    from tests.e2e.quiz_walk import advance, best
-
     screen = await advance(anya, screen, best)
     screen = await advance(anya, screen, best)
     clock.advance(timedelta(hours=23))
@@ -303,3 +302,60 @@ async def test_kill_and_restart_sends_each_due_tip_exactly_once(
     await student.expect_no_message(within=1.0)
     assert len(set(tips)) == 2
     await second.kill()
+
+
+async def test_unsubscribing_during_a_429_pause_stops_the_tip(
+    anya: Student, tipsbot: RunningBot, clock: FrozenClock, emu: Emulator
+) -> None:
+    await finish_quiz_and_subscribe(anya, tipsbot)
+    overview = anya.last_message
+    assert overview is not None
+    emu.add_fault(Fault(kind="429", chat_id=anya.user_id, times=1, retry_after=2))
+    clock.advance(timedelta(minutes=10))
+    await emu.wait_until(
+        lambda: any(f.error_code == 429 for f in emu.failures), description="the 429"
+    )
+    await anya.press("✖ Отписаться", message=overview)
+    await anya.expect_edit(overview)
+    await anya.expect_no_message(within=2.5)
+    assert [status for _tip, status in await outbox(tipsbot, anya.user_id)] == ["cancelled"] * 4
+
+
+async def test_shutdown_lets_a_tip_in_flight_finish(
+    anya: Student, tipsbot: RunningBot, clock: FrozenClock, emu: Emulator, tmp_path: Path
+) -> None:
+    await finish_quiz_and_subscribe(anya, tipsbot)
+    emu.add_fault(Fault(kind="latency", chat_id=anya.user_id, methods=["sendMessage"], delay=1.0))
+    sends = len(emu.calls_to("sendMessage"))
+    clock.advance(timedelta(minutes=10))
+    await emu.wait_until(
+        lambda: len(emu.calls_to("sendMessage")) > sends, description="the tip request"
+    )
+    await tipsbot.stop()
+    db = await open_database(tmp_path / "bot.sqlite3")
+    try:
+        first = await db.fetchval(
+            "SELECT status FROM tip_outbox WHERE user_id = ? ORDER BY position LIMIT 1",
+            (anya.user_id,),
+        )
+    finally:
+        await db.close()
+    assert first == "sent"
+
+
+async def test_quiz_reminder_waits_for_the_students_daytime(
+    emu: Emulator, tmp_path: Path, clock: FrozenClock
+) -> None:
+    bot = RunningBot(emu, tmp_path, overrides={**FAST, "tips_window": "10-20"}, clock=clock)
+    await bot.start()
+    try:
+        student = Student(emu, user_id=7003, first_name="Ника", language_code="ru")
+        screen = await begin(student)
+        await advance(student, screen, best)
+        clock.advance(timedelta(days=1, hours=10))  # 22:00 in Moscow
+        await student.expect_no_message(within=0.5)
+        clock.advance(timedelta(hours=12))  # 10:00 in Moscow
+        reminder = await student.expect_message()
+        assert "остановились на вопросе 1" in reminder.text
+    finally:
+        await bot.stop()

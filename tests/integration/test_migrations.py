@@ -1,3 +1,4 @@
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -101,3 +102,36 @@ def test_split_keeps_triggers_whole() -> None:
 def test_split_refuses_unfinished_statement() -> None:
     with pytest.raises(ValueError, match="incomplete SQL statement"):
         split_statements("CREATE TABLE a (x INTEGER)")
+
+
+async def test_triggers_and_case_end_are_accepted(tmp_path: Path) -> None:
+    folder = copy_migrations(tmp_path)
+    (folder / "9003_trigger.sql").write_text(
+        "CREATE TABLE audit (n INTEGER);\n"
+        "CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN\n"
+        "    INSERT INTO audit VALUES (CASE WHEN NEW.id > 0 THEN 1\n"
+        "    ELSE 0\n"
+        "    END);\n"
+        "END;\n"
+    )
+    db = await open_database(tmp_path / "db.sqlite3")
+    try:
+        applied = await apply_migrations(db, folder)
+        assert applied[-1].path.name == "9003_trigger.sql"
+        assert "audit" in await tables(db)
+    finally:
+        await db.close()
+
+
+async def test_two_processes_migrating_at_once_apply_each_file_once(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    first, second = await open_database(path), await open_database(path)
+    try:
+        results = await asyncio.gather(apply_migrations(first), apply_migrations(second))
+        names = sorted(m.path.name for result in results for m in result)
+        assert names == sorted(m.path.name for m in discover())
+        count = await first.fetchval("SELECT COUNT(*) FROM schema_migrations")
+        assert count == len(discover())
+    finally:
+        await first.close()
+        await second.close()

@@ -1,6 +1,7 @@
 """Result texts built from a stored profile (pure: no bot, no event loop)."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,27 @@ def test_bar() -> None:
     assert bar(0) == "▱" * 10 + " 0"
     assert bar(100) == "▰" * 10 + " 100"
     assert bar(55) == "▰" * 6 + "▱" * 4 + " 55"
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_every_screen_of_the_shipped_quiz_fits_one_message(locale: str) -> None:
+    """Question + options, and question + answer + explanation, stay within 4096 chars."""
+    from bot.db.attempts import AttemptRow
+    from bot.quiz import InfoNode, QuestionNode, QuizRun
+    from bot.telegram import MESSAGE_LIMIT
+    from handlers.quiz.screens import answered_text, node_screen
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    attempt = AttemptRow(1, 1, QUIZ.id, QUIZ.version, "active", "x", 0, None, now, now, None, None)
+    checked = 0
+    for node in QUIZ.nodes:
+        if not isinstance(node, QuestionNode | InfoNode):
+            continue
+        run = QuizRun(QUIZ, node.id, (), QuizRun.start(QUIZ).tally)
+        text, _markup = node_screen(run, attempt, locale)
+        assert len(text) <= MESSAGE_LIMIT, node.id
+        if isinstance(node, QuestionNode):
+            for option in node.options:
+                assert len(answered_text(node, option.id, locale)) <= MESSAGE_LIMIT
+        checked += 1
+    assert checked >= 15
