@@ -100,9 +100,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run() -> int:
     settings = load_settings(Settings)
     setup_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()])
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import run
 
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except TelegramUnauthorizedError:
+        print(
+            "Telegram refused BOT_TOKEN (401 Unauthorized): check the token from @BotFather.",
+            file=sys.stderr,
+        )
+        return 2
+    except TelegramNetworkError as exc:
+        print(f"Cannot reach the Bot API at {settings.api_base_url}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

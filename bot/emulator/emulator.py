@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.client.telegram import TelegramAPIServer
 
-DEFAULT_TOKEN = "123456:TEST-token"  # noqa: S105 - a fake token for tests
+DEFAULT_TOKEN = "123456:TEST-token-of-the-local-emulator"  # noqa: S105 - a fake token
 
 
 @web.middleware

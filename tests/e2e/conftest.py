@@ -158,13 +158,13 @@ async def bot_process(emu: Emulator, tmp_path: Path) -> AsyncIterator[Callable[.
     started: list[BotProcess] = []
 
     def make(**extra: str) -> BotProcess:
-        env = subprocess_env(
-            BOT_TOKEN=TEST_TOKEN,
-            TELEGRAM_API_URL=emu.base_url,
-            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-            LOG_LEVEL="DEBUG",
-            **extra,
-        )
+        values = {
+            "BOT_TOKEN": TEST_TOKEN,
+            "TELEGRAM_API_URL": emu.base_url,
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "LOG_LEVEL": "DEBUG",
+        }
+        env = subprocess_env(**{**values, **extra})
         process = BotProcess(env=env, cwd=tmp_path, emu=emu)
         started.append(process)
         return process

@@ -61,7 +61,7 @@ from bot.emulator import (
 )
 from bot.emulator.errors import NOT_MODIFIED, QUERY_TOO_OLD
 
-TOKEN = "123456:TEST-token"
+TOKEN = "123456:TEST-token-of-the-local-emulator"
 USER = 1001
 OTHER = 2002
 REPO_ROOT = Path(__file__).resolve().parents[2]

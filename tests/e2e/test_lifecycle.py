@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.db.migrations import discover
 from bot.db.users import UsersRepo
-from bot.emulator import Emulator, Student
+from bot.emulator import DEFAULT_TOKEN, Emulator, Student
 from tests.e2e.conftest import BotProcess, RunningBot, subprocess_env
-from tests.support import TEST_TOKEN
+from tests.support import TEST_TOKEN, make_settings
 
 SECRET = TEST_TOKEN.split(":", 1)[1]
 
@@ -134,3 +136,23 @@ async def test_migrate_command_applies_and_reports(tmp_path: Path) -> None:
         assert proc.returncode == 0
         assert expected in out.decode()
     assert db_path.exists()
+
+
+async def test_a_token_telegram_refuses_gives_one_clear_line(
+    bot_process: Callable[..., BotProcess],
+) -> None:
+    secret = "SECRET-refused-token-part-xyz"
+    process = bot_process(BOT_TOKEN=f"999:{secret}")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(process.start(), 1)  # it never polls
+    code = await process.wait()
+    assert code == 2
+    assert "Telegram refused BOT_TOKEN (401 Unauthorized)" in process.text
+    assert "Traceback" not in process.text
+    assert secret not in process.text
+
+
+def test_the_emulators_default_token_is_a_valid_setting(tmp_path: Path) -> None:
+    """README: `careerbot run` works against `python -m bot.emulator` as it starts."""
+    settings = make_settings(tmp_path, bot_token=DEFAULT_TOKEN)
+    assert settings.bot_token.get_secret_value() == DEFAULT_TOKEN
