@@ -70,13 +70,16 @@ def pick_locale(chosen: str | None, language_code: str | None, default: str) -> 
     return default
 
 
+def user_locale(user: User | None, language_code: str | None, default: str) -> str:
+    """The locale of a stored user; `language_code` (from the update) when none is stored."""
+    if user is not None:
+        return pick_locale(user.locale, user.language_code, default)
+    return pick_locale(None, language_code, default)
+
+
 class UserLocaleMiddleware(I18nMiddleware):
     """Picks the locale from the stored user (set by UserMiddleware) or the update."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        user: User | None = data.get("user")
-        if user is not None:
-            return pick_locale(user.locale, user.language_code, self.i18n.default_locale)
-        tg_user = data.get("event_from_user")
-        code = getattr(tg_user, "language_code", None)
-        return pick_locale(None, code, self.i18n.default_locale)
+        code = getattr(data.get("event_from_user"), "language_code", None)
+        return user_locale(data.get("user"), code, self.i18n.default_locale)

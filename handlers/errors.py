@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.db.users import User
-from bot.i18n import pick_locale
+from bot.i18n import user_locale
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,7 @@ async def on_error(event: ErrorEvent, i18n: I18n, user: User | None = None) -> b
         sender = update.message.from_user
     else:
         sender = None
-    locale = pick_locale(
-        user.locale if user else None,
-        user.language_code if user else getattr(sender, "language_code", None),
-        i18n.default_locale,
-    )
+    locale = user_locale(user, getattr(sender, "language_code", None), i18n.default_locale)
     with i18n.context(), i18n.use_locale(locale):
         text = _("Sorry, something went wrong on my side. Please try again in a minute.")
     try:

@@ -20,6 +20,7 @@ from bot.telegram import edit_text
 from bot.tips.catalogue import Tip, TipCatalogue
 from bot.tips.planner import RUSSIAN_TIMEZONES, Window, timezone_label
 from handlers.quiz.callbacks import Menu, QuizMenuCb
+from handlers.quiz.screens import next_question_number
 
 WINDOWS = ("9-12", "12-17", "17-21", "10-20", "0-24")
 INTERVALS = (1, 2, 3, 7)  # days
@@ -69,7 +70,7 @@ def tip_screen(catalogue: TipCatalogue, tip: Tip, locale: str) -> tuple[str, Inl
 
 def reminder_screen(run: QuizRun, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The one-time nudge to finish the quiz."""
-    number = run.questions_answered + 1
+    number = next_question_number(run)
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("Continue from question {number}").format(number=number),

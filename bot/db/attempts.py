@@ -12,11 +12,6 @@ import aiosqlite
 from bot.clock import from_db, to_db
 from bot.db.database import Database
 
-ACTIVE = "active"
-FINISHED = "finished"
-ABANDONED = "abandoned"
-OUTDATED = "outdated"
-
 
 @dataclass(frozen=True, slots=True)
 class AttemptRow:
@@ -185,12 +180,6 @@ class AttemptsRepo:
             (to_db(now), attempt.id, attempt.step),
         )
         return changed == 1
-
-    async def set_status(self, attempt_id: int, status: str, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE attempts SET status = ?, updated_at = ? WHERE id = ?",
-            (status, to_db(now), attempt_id),
-        )
 
     async def set_message(self, attempt_id: int, message_id: int) -> None:
         await self._db.execute(

@@ -240,12 +240,6 @@ class TipsRepo:
             (user_id, tip_id, verdict, to_db(now)),
         )
 
-    async def feedback_of(self, user_id: int) -> dict[str, str]:
-        rows = await self._db.fetchall(
-            "SELECT tip_id, verdict FROM tip_feedback WHERE user_id = ?", (user_id,)
-        )
-        return {row["tip_id"]: row["verdict"] for row in rows}
-
     # --- the unfinished-quiz reminder ---------------------------------------------------
 
     async def stalled_attempts(self, before: datetime, limit: int) -> list[tuple[int, int]]:

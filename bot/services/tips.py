@@ -23,7 +23,7 @@ from bot.broadcast import Blocked, Delivered, Sender
 from bot.clock import Clock
 from bot.db.tips import Subscription, TipsRepo
 from bot.db.users import UsersRepo
-from bot.i18n import pick_locale
+from bot.i18n import pick_locale, user_locale
 from bot.quiz import QuizRun
 from bot.services.quiz import Position, QuizService
 from bot.tips.catalogue import Tip, TipCatalogue
@@ -312,11 +312,7 @@ class TipsService:
             if not isinstance(current, Position) or current.attempt.id != attempt_id:
                 continue
             user = await self._users.get(user_id)
-            locale = pick_locale(
-                user.locale if user else None,
-                user.language_code if user else None,
-                self.config.default_locale,
-            )
+            locale = user_locale(user, None, self.config.default_locale)
             with self._i18n.context(), self._i18n.use_locale(locale):
                 text, markup = self._render_reminder(current.run, locale)
             outcome = await self._sender.send_message(self._bot, user_id, text, reply_markup=markup)

@@ -52,12 +52,8 @@ def chart_input(
         subtitle = f"{best.name.get(locale)} · {profile.fits.get(best.id, 0)}%"
     except KeyError:
         pass
-    try:
-        title = quiz.outcomes.band(profile.band).title.get(locale)
-    except KeyError:
-        title = profile.band
     return ChartInput(
-        title=title,
+        title=screens.band_title(quiz, profile.band, locale),
         subtitle=subtitle,
         traits=[
             TraitBar(label=t.name.get(locale), score=profile.scores.get(t.id), kind=kind(t.id))

@@ -3,7 +3,6 @@ state in the current locale. No I/O here."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -146,6 +145,14 @@ def bar(score: int | None) -> str:
     return "▰" * filled + "▱" * (BAR_CELLS - filled) + f" {score}"
 
 
+def band_title(quiz: Quiz, band_id: str, locale: str) -> str:
+    """A band's title; its id for a band an older quiz file had."""
+    try:
+        return quiz.outcomes.band(band_id).title.get(locale)
+    except KeyError:
+        return band_id
+
+
 def _trait_name(quiz: Quiz, trait_id: str, locale: str) -> str:
     try:
         return quiz.trait(trait_id).name.get(locale)
@@ -254,9 +261,7 @@ def results_list(
     for row in rows:
         profile = StoredProfile.from_dict(row.profile) if row.profile else None
         when = _local_date(row.finished_at or row.updated_at, tz)
-        band = profile.band if profile else "?"
-        with contextlib.suppress(KeyError):
-            band = quiz.outcomes.band(band).title.get(locale)
+        band = band_title(quiz, profile.band, locale) if profile else "?"
         lines.append(f"• {when} — {html.quote(band)}")
         builder.button(text=when, callback_data=ResultCb(attempt=row.id))
     builder.adjust(2)
