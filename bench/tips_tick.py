@@ -24,8 +24,10 @@ from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import build_i18n
 from bot.quiz import load_quizzes
+from bot.services.delivery import Delivery
 from bot.services.quiz import QuizService
-from bot.services.tips import TipsConfig, TipsService
+from bot.services.reminders import QuizReminders
+from bot.services.tips_outbox import TipsOutbox
 from bot.tips.catalogue import load_tips
 from bot.tips.planner import Window
 from handlers.tips import reminder_screen, tip_screen
@@ -91,38 +93,43 @@ async def fill(path: Path) -> None:
 
 
 async def one_tick(path: Path) -> tuple[float, int]:
+    """One delivery tick, the tips outbox and the quiz reminders both collected."""
     db = await open_database(path)
     clock = FrozenClock(NOW)
     i18n = build_i18n("ru")
     quizzes = load_quizzes(ROOT / "quizzes")
-    bot = StubBot()
-    service = TipsService(
-        bot=bot,  # type: ignore[arg-type]
-        repo=TipsRepo(db),
+    catalogue = load_tips(ROOT / "quizzes" / "tips.yaml")
+    attempts, tips_repo = AttemptsRepo(db), TipsRepo(db)
+    outbox = TipsOutbox(
+        repo=tips_repo, catalogue=catalogue, i18n=i18n, render=tip_screen, grace=timedelta(hours=12)
+    )
+    reminders = QuizReminders(
+        attempts=attempts,
+        quiz=QuizService(attempts, quizzes, clock),
         users=UsersRepo(db),
-        quiz=QuizService(AttemptsRepo(db), quizzes, clock),
-        catalogue=load_tips(ROOT / "quizzes" / "tips.yaml"),
-        sender=Sender(rate=1_000_000),
-        clock=clock,
-        config=TipsConfig(
-            first_delay=timedelta(minutes=10),
-            interval=timedelta(days=2),
-            window=Window(0, 24),
-            grace=timedelta(hours=12),
-            count=10,
-            reminder_delay=timedelta(days=1),
-            timezone="Europe/Moscow",
-            default_locale="ru",
-        ),
+        tips=tips_repo,
         i18n=i18n,
-        render_tip=tip_screen,
-        render_reminder=reminder_screen,
+        render=reminder_screen,
+        delay=timedelta(days=1),
+        window=Window(0, 24),
+        timezone="Europe/Moscow",
+    )
+
+    async def nobody_blocks(user_id: int) -> None:
+        raise AssertionError("the stub never answers 403")
+
+    delivery = Delivery(
+        bot=StubBot(),  # type: ignore[arg-type]
+        sender=Sender(rate=1_000_000),
+        sources=(outbox, reminders),
+        on_blocked=nobody_blocks,
+        clock=clock,
     )
     started = time.perf_counter()
-    report = await service.tick()
+    report = await delivery.tick()
     elapsed = time.perf_counter() - started
     await db.close()
-    return elapsed, report.sent
+    return elapsed, report.of(outbox.name).sent
 
 
 async def run() -> None:

@@ -4,6 +4,7 @@ and hands them to handlers through the dispatcher's workflow data."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,8 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.broadcast import Sender
@@ -25,11 +28,17 @@ from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.middlewares import InFlightMiddleware, UserMiddleware
-from bot.quiz import load_quizzes
+from bot.quiz import Quiz, load_quizzes
+from bot.services.delivery import Delivery
 from bot.services.quiz import QuizService
-from bot.services.tips import TipsConfig, TipsService
-from bot.tips.catalogue import load_tips
+from bot.services.reminders import QuizReminders
+from bot.services.staff import StaffService
+from bot.services.students import StudentService
+from bot.services.tips import PlanSettings, TipsService
+from bot.services.tips_outbox import TipsOutbox
+from bot.tips.catalogue import TipCatalogue, load_tips
 from handlers import build_router
+from handlers.errors import AnswerPresses
 from handlers.menu import set_commands
 from handlers.tips import reminder_screen, tip_screen
 
@@ -37,6 +46,72 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 QUIZZES_DIR = Path(__file__).resolve().parents[1] / "quizzes"
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything handlers may talk to (through the dispatcher's workflow data), and the
+    delivery the scheduler wakes up. Built once per application."""
+
+    students: StudentService
+    quiz: QuizService
+    tips: TipsService
+    staff: StaffService
+    delivery: Delivery
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        db: Database,
+        bot: Bot,
+        clock: Clock,
+        i18n: I18n,
+        quizzes: Mapping[str, Quiz],
+        catalogue: TipCatalogue,
+    ) -> Services:
+        users, attempts, tips_repo = UsersRepo(db), AttemptsRepo(db), TipsRepo(db)
+        students = StudentService(users, tips_repo, clock)
+        quiz = QuizService(attempts, quizzes, clock)
+        tips = TipsService(
+            repo=tips_repo,
+            quiz=quiz,
+            catalogue=catalogue,
+            clock=clock,
+            settings=PlanSettings(
+                first_delay=settings.tips_first_delay,
+                interval=settings.tips_interval,
+                window=settings.tips_window,
+                count=settings.tips_count,
+                timezone=settings.timezone,
+            ),
+        )
+        outbox = TipsOutbox(
+            repo=tips_repo,
+            catalogue=catalogue,
+            i18n=i18n,
+            render=tip_screen,
+            grace=settings.tips_grace,
+        )
+        reminders = QuizReminders(
+            attempts=attempts,
+            quiz=quiz,
+            users=users,
+            tips=tips_repo,
+            i18n=i18n,
+            render=reminder_screen,
+            delay=settings.quiz_reminder_delay,
+            window=settings.tips_window,
+            timezone=settings.timezone,
+        )
+        delivery = Delivery(
+            bot=bot,
+            sender=Sender(rate=settings.send_rate),
+            sources=(outbox, reminders),
+            on_blocked=students.blocked,
+            clock=clock,
+        )
+        return cls(students, quiz, tips, StaffService(settings.admin_ids), delivery)
 
 
 @dataclass
@@ -48,6 +123,7 @@ class App:
     scheduler: AsyncIOScheduler
     clock: Clock
     inflight: InFlightMiddleware
+    services: Services
     _closed: bool = field(default=False, init=False)
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:
@@ -96,67 +172,48 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         raise
 
     i18n = build_i18n(settings.default_locale)
-    users = UsersRepo(db)
     try:
         quizzes = load_quizzes(QUIZZES_DIR)
         catalogue = load_tips(QUIZZES_DIR / "tips.yaml")
     except BaseException:
         await db.close()
         raise
-    quiz_service = QuizService(AttemptsRepo(db), quizzes, clock)
     bot = build_bot(settings)
-    tips_service = TipsService(
-        bot=bot,
-        repo=TipsRepo(db),
-        users=users,
-        quiz=quiz_service,
-        catalogue=catalogue,
-        sender=Sender(rate=settings.send_rate),
-        clock=clock,
-        config=TipsConfig(
-            first_delay=settings.tips_first_delay,
-            interval=settings.tips_interval,
-            window=settings.tips_window,
-            grace=settings.tips_grace,
-            count=settings.tips_count,
-            reminder_delay=settings.quiz_reminder_delay,
-            timezone=settings.timezone,
-            default_locale=settings.default_locale,
-        ),
-        i18n=i18n,
-        render_tip=tip_screen,
-        render_reminder=reminder_screen,
-    )
+    services = Services.build(settings, db, bot, clock, i18n, quizzes, catalogue)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
 
-    dispatcher = Dispatcher(storage=SQLiteStorage(db, clock=clock))
+    dispatcher = Dispatcher(
+        storage=SQLiteStorage(db, clock=clock),
+        # One student's updates are handled one at a time: two fast presses never race.
+        events_isolation=SimpleEventIsolation(),
+    )
     dispatcher.update.outer_middleware(inflight)
-    dispatcher.update.outer_middleware(UserMiddleware(users, clock))
+    dispatcher.update.outer_middleware(UserMiddleware(services.students))
     dispatcher.update.outer_middleware(UserLocaleMiddleware(i18n))
+    dispatcher.callback_query.middleware(AnswerPresses())
     dispatcher.include_router(build_router())
     dispatcher.workflow_data.update(
         settings=settings,
-        db=db,
-        users=users,
-        quiz_service=quiz_service,
-        tips=tips_service,
-        clock=clock,
-        scheduler=scheduler,
         i18n=i18n,
+        students=services.students,
+        quiz_service=services.quiz,
+        tips=services.tips,
+        staff=services.staff,
     )
 
-    app = App(settings, bot, dispatcher, db, scheduler, clock, inflight)
+    app = App(settings, bot, dispatcher, db, scheduler, clock, inflight, services)
+    delivery = services.delivery
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
         await set_commands(bot, i18n)
-        await tips_service.recover()
+        await delivery.recover()
         scheduler.add_job(
-            tips_service.tick,
+            delivery.tick,
             "interval",
             seconds=settings.tips_tick.total_seconds(),
-            id="tips",
+            id="delivery",
             max_instances=1,
             coalesce=True,
             # Wall time, not the domain clock: the scheduler only wakes the job up.
@@ -169,7 +226,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         await inflight.drain(SHUTDOWN_GRACE_SECONDS)
         if scheduler.running:
             scheduler.pause()  # no new tick; the one sending now may finish
-            await tips_service.wait_idle(SHUTDOWN_GRACE_SECONDS)
+            await delivery.wait_idle(SHUTDOWN_GRACE_SECONDS)
             scheduler.shutdown(wait=False)
         log.info("bot stopped")
 

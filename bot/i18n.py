@@ -11,6 +11,7 @@ import gettext
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n.middleware import I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.units import format_unit
 
 from bot.config import LOCALES
-from bot.db.users import User
+from bot.domain import User
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
@@ -68,6 +70,29 @@ def pick_locale(chosen: str | None, language_code: str | None, default: str) -> 
         if base == "ru":
             return "ru"
     return default
+
+
+_UNITS = (
+    ("duration-day", 86400),
+    ("duration-hour", 3600),
+    ("duration-minute", 60),
+    ("duration-second", 1),
+)
+
+
+def human_duration(duration: timedelta, locale: str) -> str:
+    """A duration in words with the locale's plural rules: "2 дня", "1 day 12 hours".
+
+    Exact, largest units first (no rounding "36 hours" into "2 days"); fractions of a
+    second are dropped.
+    """
+    left = int(duration.total_seconds())
+    parts: list[str] = []
+    for unit, size in _UNITS:
+        amount, left = divmod(left, size)
+        if amount:
+            parts.append(format_unit(amount, unit, length="long", locale=locale))
+    return " ".join(parts) or format_unit(0, "duration-second", length="long", locale=locale)
 
 
 def user_locale(user: User | None, language_code: str | None, default: str) -> str:

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.enums import ChatType
+from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 
-from bot.clock import Clock
-from bot.db.users import SeenUser, UsersRepo
+from bot.domain import SeenUser
+from bot.services.students import StudentService
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +54,38 @@ class InFlightMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Records every visit and puts the stored `user` into handler data."""
+    """Records the visit of a person writing in a private chat and puts the stored
+    `user` into handler data.
 
-    def __init__(self, users: UsersRepo, clock: Clock) -> None:
-        self._users = users
-        self._clock = clock
+    Only messages and button presses in private chats count: a group, a channel post,
+    or a sender marked as a bot (an anonymous group admin posts as GroupAnonymousBot)
+    leaves no trace and gets no `user`; the routers that need one filter on it.
+    """
+
+    def __init__(self, students: StudentService) -> None:
+        self._students = students
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
-        if tg_user is not None and not tg_user.is_bot:
-            user, created = await self._users.touch(
+        chat: Chat | None = data.get("event_chat")
+        personal = isinstance(event, Update) and (
+            event.message is not None or event.callback_query is not None
+        )
+        if (
+            personal
+            and tg_user is not None
+            and not tg_user.is_bot
+            and chat is not None
+            and chat.type == ChatType.PRIVATE
+        ):
+            user, created = await self._students.visit(
                 SeenUser(
                     id=tg_user.id,
                     first_name=tg_user.first_name,
                     last_name=tg_user.last_name,
                     username=tg_user.username,
                     language_code=tg_user.language_code,
-                ),
-                self._clock.now(),
+                )
             )
             data["user"] = user
             data["user_created"] = created

@@ -13,7 +13,12 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # characters of a text message after entity parsing
 NOT_MODIFIED = "message is not modified"
-GONE = ("message to edit not found", "message can't be edited", "message to delete not found")
+GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message to delete not found",
+    "message can't be deleted",
+)
 
 
 def _harmless(exc: TelegramBadRequest) -> str | None:
@@ -72,3 +77,15 @@ async def show(
     if edit is not None and await edit_text(bot, chat_id, edit, text, markup):
         return edit
     return await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def retract(bot: Bot, chat_id: int, message_id: int, fallback: str) -> None:
+    """Take a message out of the chat; one too old to delete (48 h) says `fallback`."""
+    try:
+        if await bot.delete_message(chat_id, message_id):
+            return
+    except TelegramBadRequest as exc:
+        if _harmless(exc) is None:
+            raise
+        log.debug("deleting %d in chat %d: %s", message_id, chat_id, exc.message)
+    await edit_text(bot, chat_id, message_id, fallback)

@@ -2,13 +2,19 @@
 
 Each module builds a fresh router on request (no module-level routers), so the
 application can be built more than once in a process: tests restart it, and the
-playground runs it beside the emulator."""
+playground runs it beside the emulator.
+
+The bot talks to students in private chats only. In a group it answers `/start`
+with a link to a private chat and ignores everything else; channel posts and
+senders marked as bots never reach a student handler (see `handlers.filters`).
+"""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import about, errors, fallback, language, membership, start, tips
+from handlers import about, errors, fallback, groups, language, membership, start, tips
+from handlers.filters import PrivateChat
 from handlers.quiz import flow, results
 
 
@@ -16,15 +22,19 @@ def build_router() -> Router:
     root = Router(name="root")
     # Error handlers of a router see the failures of the routers below it.
     root.errors.register(errors.on_error)
-    root.include_routers(
+
+    private = Router(name="private")
+    private.message.filter(PrivateChat())
+    private.callback_query.filter(PrivateChat())
+    private.include_routers(
         start.build_router(),
         about.build_router(),
         language.build_router(),
         flow.build_router(),
         results.build_router(),
         tips.build_router(),
-        membership.build_router(),
         flow.build_reminder_router(),  # plain messages while a quiz is in progress
         fallback.build_router(),  # last: catches what nobody else understood
     )
+    root.include_routers(groups.build_router(), membership.build_router(), private)
     return root

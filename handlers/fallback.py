@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import gettext as _
 
 
@@ -25,5 +26,10 @@ async def not_understood(message: Message) -> None:
     )
 
 
-async def stale_button(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer active."))
+def no_longer_active() -> str:
+    return _("This button is no longer active.")
+
+
+async def stale_button(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    """An old, forged or malformed button (out-of-range numbers included)."""
+    callback_answer.text = no_longer_active()

@@ -7,19 +7,24 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.config import LOCALES
-from bot.db.users import User, UsersRepo
+from bot.config import Locale
+from bot.domain import User
+from bot.services.students import StudentService
 from handlers.menu import bot_commands
-from handlers.quiz.callbacks import LanguageCb
 
 log = logging.getLogger(__name__)
 
-NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
+NAMES: dict[Locale, str] = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: Locale
 
 
 def build_router() -> Router:
@@ -31,7 +36,7 @@ def build_router() -> Router:
 
 async def language_command(message: Message) -> None:
     builder = InlineKeyboardBuilder()
-    for code in LOCALES:
+    for code in NAMES:
         builder.button(text=NAMES[code], callback_data=LanguageCb(code=code))
     builder.adjust(2)
     await message.answer(_("Choose the language:"), reply_markup=builder.as_markup())
@@ -42,16 +47,12 @@ async def choose_language(
     callback_data: LanguageCb,
     bot: Bot,
     user: User,
-    users: UsersRepo,
+    students: StudentService,
     i18n: I18n,
 ) -> None:
     code = callback_data.code
-    if code not in LOCALES:
-        await query.answer(_("This button is no longer active."))
-        return
-    await users.set_locale(user.id, code)
+    await students.set_locale(user.id, code)
     with i18n.use_locale(code):
-        await query.answer()
         await bot.send_message(user.id, _("Done: I will speak English with you now."))
     try:
         await bot.set_my_commands(

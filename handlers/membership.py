@@ -8,8 +8,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 
-from bot.db.users import UsersRepo
-from bot.services.tips import TipsService
+from bot.services.students import StudentService
 
 
 def build_router() -> Router:
@@ -21,9 +20,9 @@ def build_router() -> Router:
     return router
 
 
-async def blocked(event: ChatMemberUpdated, tips: TipsService) -> None:
-    await tips.user_blocked(event.from_user.id)
+async def blocked(event: ChatMemberUpdated, students: StudentService) -> None:
+    await students.blocked(event.from_user.id)
 
 
-async def unblocked(event: ChatMemberUpdated, users: UsersRepo) -> None:
-    await users.mark_unblocked(event.from_user.id)
+async def unblocked(event: ChatMemberUpdated, students: StudentService) -> None:
+    await students.unblocked(event.from_user.id)

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     ("quiz", __("Take the quiz or continue it")),
     ("results", __("My results")),
+    ("tips", __("Learning tips: subscribe, pause, time and frequency")),
     ("language", __("Change the language")),
     ("help", __("What this bot can do")),
     ("start", __("Start over and see the greeting")),

@@ -7,9 +7,9 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.db.users import User, UsersRepo
-from bot.deeplinks import parse_start_payload
+from bot.domain import User
 from bot.services.quiz import Position, QuizService
+from bot.services.students import StudentService
 from handlers.quiz import screens
 
 
@@ -24,12 +24,10 @@ async def start(
     command: CommandObject,
     user: User,
     user_created: bool,
-    users: UsersRepo,
+    students: StudentService,
     quiz_service: QuizService,
 ) -> None:
-    payload = parse_start_payload(command.args)
-    if payload is not None:
-        await users.set_source_if_empty(user.id, payload)
+    await students.arrived(user, command.args)
     name = html.quote(user.first_name or "")
     if user_created:
         greeting = _("Hi, {name}! 👋").format(name=name)

@@ -2,41 +2,63 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.db.users import User
+from bot.domain import SubscriptionStatus, User, Verdict
+from bot.i18n import human_duration
 from bot.quiz import QuizRun
-from bot.services.tips import ACTIVE, PAUSED, Overview, TipsService
-from bot.telegram import edit_text
+from bot.services.tips import Overview, TipsService
+from bot.telegram import show
 from bot.tips.catalogue import Tip, TipCatalogue
 from bot.tips.planner import RUSSIAN_TIMEZONES, Window, timezone_label
+from handlers.fallback import no_longer_active
 from handlers.quiz.callbacks import Menu, QuizMenuCb
 from handlers.quiz.screens import next_question_number
 
 WINDOWS = ("9-12", "12-17", "17-21", "10-20", "0-24")
 INTERVALS = (1, 2, 3, 7)  # days
+ZONES = frozenset(zone for zone, _ru, _en in RUSSIAN_TIMEZONES)
+
+
+class TipAction(StrEnum):
+    USEFUL = "useful"
+    NOPE = "nope"
+    PAUSE = "pause"
+    STOP = "stop"
 
 
 class TipCb(CallbackData, prefix="t"):
     """Buttons under a delivered tip."""
 
-    action: str  # useful | nope | pause | stop
+    action: TipAction
     tip: str
+
+
+class TipsAction(StrEnum):
+    SUBSCRIBE = "sub"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    WINDOW = "window"
+    EVERY = "every"
+    ZONE = "tz"
+    MENU = "menu"  # open the choice of window, every or tz
 
 
 class TipsCb(CallbackData, prefix="ts"):
     """Buttons of the /tips screen."""
 
-    action: str  # sub | pause | resume | stop | window | every | tz | menu
+    action: TipsAction
     value: str = ""
 
 
@@ -44,8 +66,30 @@ def build_router() -> Router:
     router = Router(name="tips")
     router.message.register(tips_command, Command("tips"))
     router.callback_query.register(subscribe_from_result, QuizMenuCb.filter(F.action == Menu.TIPS))
-    router.callback_query.register(tip_button, TipCb.filter())
-    router.callback_query.register(settings_button, TipsCb.filter())
+    router.callback_query.register(tip_useful, TipCb.filter(F.action == TipAction.USEFUL))
+    router.callback_query.register(tip_not_for_me, TipCb.filter(F.action == TipAction.NOPE))
+    router.callback_query.register(tip_pause, TipCb.filter(F.action == TipAction.PAUSE))
+    router.callback_query.register(tip_stop, TipCb.filter(F.action == TipAction.STOP))
+    router.callback_query.register(open_choice, TipsCb.filter(F.action == TipsAction.MENU))
+    router.callback_query.register(
+        settings_subscribe, TipsCb.filter(F.action == TipsAction.SUBSCRIBE)
+    )
+    router.callback_query.register(settings_pause, TipsCb.filter(F.action == TipsAction.PAUSE))
+    router.callback_query.register(settings_resume, TipsCb.filter(F.action == TipsAction.RESUME))
+    router.callback_query.register(settings_stop, TipsCb.filter(F.action == TipsAction.STOP))
+    router.callback_query.register(
+        settings_window,
+        TipsCb.filter(F.action == TipsAction.WINDOW),
+        TipsCb.filter(F.value.in_(WINDOWS)),
+    )
+    router.callback_query.register(
+        settings_every,
+        TipsCb.filter(F.action == TipsAction.EVERY),
+        TipsCb.filter(F.value.in_({str(days) for days in INTERVALS})),
+    )
+    router.callback_query.register(
+        settings_zone, TipsCb.filter(F.action == TipsAction.ZONE), TipsCb.filter(F.value.in_(ZONES))
+    )
     return router
 
 
@@ -60,10 +104,10 @@ def tip_screen(catalogue: TipCatalogue, tip: Tip, locale: str) -> tuple[str, Inl
     if exercise:
         body += "\n\n✍️ " + _("Try it: {exercise}").format(exercise=html.quote(exercise))
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("👍 Useful"), callback_data=TipCb(action="useful", tip=tip.id))
-    builder.button(text=_("🤷 Not for me"), callback_data=TipCb(action="nope", tip=tip.id))
-    builder.button(text=_("⏸ Pause tips"), callback_data=TipCb(action="pause", tip=tip.id))
-    builder.button(text=_("✖ Unsubscribe"), callback_data=TipCb(action="stop", tip=tip.id))
+    builder.button(text=_("👍 Useful"), callback_data=TipCb(action=TipAction.USEFUL, tip=tip.id))
+    builder.button(text=_("🤷 Not for me"), callback_data=TipCb(action=TipAction.NOPE, tip=tip.id))
+    builder.button(text=_("⏸ Pause tips"), callback_data=TipCb(action=TipAction.PAUSE, tip=tip.id))
+    builder.button(text=_("✖ Unsubscribe"), callback_data=TipCb(action=TipAction.STOP, tip=tip.id))
     builder.adjust(2, 2)
     return body, builder.as_markup()
 
@@ -83,91 +127,106 @@ def reminder_screen(run: QuizRun, locale: str) -> tuple[str, InlineKeyboardMarku
     return text, builder.as_markup()
 
 
-def _every(days: float) -> str:
-    if days == 1:
+def every_text(interval: timedelta, locale: str) -> str:
+    """How often tips come, in words: "every day", "every 2 days", "every 1 day 12 hours"."""
+    if interval == timedelta(days=1):
         return _("every day")
-    if days == int(days):
-        return ngettext("every {days} day", "every {days} days", int(days)).format(days=int(days))
-    return _("every {hours} h").format(hours=round(days * 24, 2))
+    return _("every {duration}").format(duration=human_duration(interval, locale))
 
 
-def _window_text(window: Window) -> str:
+def window_text(window: Window) -> str:
     if window.any_time:
         return _("any time")
     return f"{window.start_hour:02d}:00–{window.end_hour:02d}:00"
+
+
+def local_time(moment: datetime, view: Overview) -> str:
+    tz = view.subscription.tz if view.subscription else None
+    return moment.astimezone(tz).strftime("%d.%m %H:%M")
 
 
 def overview_screen(view: Overview, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     sub = view.subscription
     builder = InlineKeyboardBuilder()
     lines = ["📬 <b>" + _("Learning tips") + "</b>"]
-    if sub is None or sub.status == "stopped":
+    if sub is None or sub.status == SubscriptionStatus.STOPPED:
         lines.append(
             _(
                 "Short practical tips on initiative, planning and self-development, chosen"
                 " for your growth areas. One every few days, at a time that suits you."
             )
         )
-        builder.button(text=_("📬 Get learning tips"), callback_data=TipsCb(action="sub"))
+        builder.button(
+            text=_("📬 Get learning tips"), callback_data=TipsCb(action=TipsAction.SUBSCRIBE)
+        )
         return "\n\n".join(lines), builder.as_markup()
 
-    tz = ZoneInfo(sub.timezone)
-    window = Window(sub.window_start, sub.window_end)
-    status = {ACTIVE: _("on"), PAUSED: _("paused")}.get(sub.status, sub.status)
+    active = sub.status == SubscriptionStatus.ACTIVE
+    status = _("on") if active else _("paused")
     details = [
         _("Status: {status}").format(status=status),
         _("Sent: {sent}, still to come: {pending}").format(sent=view.sent, pending=view.pending),
     ]
-    if view.next_due and sub.status == ACTIVE:
-        details.append(
-            _("Next tip: {when}").format(when=view.next_due.astimezone(tz).strftime("%d.%m %H:%M"))
-        )
+    if view.next_due and active:
+        details.append(_("Next tip: {when}").format(when=local_time(view.next_due, view)))
     details.append(
         _("Time: {window} · {every} · {zone}").format(
-            window=_window_text(window),
-            every=_every(sub.interval_seconds / 86400),
+            window=window_text(sub.window),
+            every=every_text(sub.interval, locale),
             zone=timezone_label(sub.timezone, locale),
         )
     )
     lines.append("\n".join(details))
     if view.pending == 0:
         lines.append(_("That was the whole series. You can start a new one."))
-        builder.button(text=_("📬 New series"), callback_data=TipsCb(action="sub"))
-    elif sub.status == ACTIVE:
-        builder.button(text=_("⏸ Pause"), callback_data=TipsCb(action="pause"))
+        builder.button(text=_("📬 New series"), callback_data=TipsCb(action=TipsAction.SUBSCRIBE))
+    elif active:
+        builder.button(text=_("⏸ Pause"), callback_data=TipsCb(action=TipsAction.PAUSE))
     else:
-        builder.button(text=_("▶ Resume"), callback_data=TipsCb(action="resume"))
-    builder.button(text=_("✖ Unsubscribe"), callback_data=TipsCb(action="stop"))
-    builder.button(text=_("🕘 Time of day"), callback_data=TipsCb(action="menu", value="window"))
-    builder.button(text=_("📅 How often"), callback_data=TipsCb(action="menu", value="every"))
-    builder.button(text=_("🌍 Time zone"), callback_data=TipsCb(action="menu", value="tz"))
+        builder.button(text=_("▶ Resume"), callback_data=TipsCb(action=TipsAction.RESUME))
+    builder.button(text=_("✖ Unsubscribe"), callback_data=TipsCb(action=TipsAction.STOP))
+    for label, kind in (
+        (_("🕘 Time of day"), TipsAction.WINDOW),
+        (_("📅 How often"), TipsAction.EVERY),
+        (_("🌍 Time zone"), TipsAction.ZONE),
+    ):
+        builder.button(text=label, callback_data=TipsCb(action=TipsAction.MENU, value=kind))
     builder.adjust(2, 3)
     return "\n\n".join(lines), builder.as_markup()
 
 
 def choice_screen(kind: str, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
-    if kind == "window":
+    if kind == TipsAction.WINDOW:
         for value in WINDOWS:
             builder.button(
-                text=_window_text(Window.parse(value)),
-                callback_data=TipsCb(action="window", value=value),
+                text=window_text(Window.parse(value)),
+                callback_data=TipsCb(action=TipsAction.WINDOW, value=value),
             )
-        builder.adjust(2)
         text = _("When should tips come (your local time)?")
-    elif kind == "every":
+    elif kind == TipsAction.EVERY:
         for days in INTERVALS:
-            builder.button(text=_every(days), callback_data=TipsCb(action="every", value=str(days)))
-        builder.adjust(2)
+            builder.button(
+                text=every_text(timedelta(days=days), locale),
+                callback_data=TipsCb(action=TipsAction.EVERY, value=str(days)),
+            )
         text = _("How often?")
     else:
         for zone, _ru, _en in RUSSIAN_TIMEZONES:
             builder.button(
-                text=timezone_label(zone, locale), callback_data=TipsCb(action="tz", value=zone)
+                text=timezone_label(zone, locale),
+                callback_data=TipsCb(action=TipsAction.ZONE, value=zone),
             )
-        builder.adjust(2)
         text = _("Your time zone:")
+    builder.adjust(2)
     return text, builder.as_markup()
+
+
+def subscribed_text(view: Overview) -> str:
+    """The pop-up after subscribing names the time the screen shows, never "soon"."""
+    if view.next_due is None:
+        return _("Subscribed!")
+    return _("Subscribed! The first tip: {when}.").format(when=local_time(view.next_due, view))
 
 
 # --- handlers -----------------------------------------------------------------------------
@@ -179,73 +238,173 @@ async def tips_command(message: Message, user: User, tips: TipsService, i18n: I1
 
 
 async def subscribe_from_result(
-    query: CallbackQuery, bot: Bot, user: User, tips: TipsService, i18n: I18n
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
 ) -> None:
     view = await tips.subscribe(user.id)
-    await query.answer(_("Subscribed! The first tip comes soon."))
+    callback_answer.text = subscribed_text(view)
     text, markup = overview_screen(view, i18n.current_locale)
     await bot.send_message(user.id, text, reply_markup=markup)
 
 
-async def tip_button(
-    query: CallbackQuery, callback_data: TipCb, user: User, tips: TipsService
+async def _feedback(
+    callback_answer: CallbackAnswer, user: User, tips: TipsService, tip_id: str, verdict: Verdict
 ) -> None:
-    action = callback_data.action
-    if action in ("useful", "nope"):
-        verdict = "useful" if action == "useful" else "not_for_me"
-        if await tips.feedback(user.id, callback_data.tip, verdict):
-            await query.answer(
-                _("Thank you! Glad it helps.")
-                if verdict == "useful"
-                else _("Thanks, noted: I will take it into account.")
-            )
-        else:
-            await query.answer(_("This button is no longer active."))
-    elif action == "pause":
-        await tips.pause(user.id)
-        await query.answer(_("Tips are paused. Send /tips to resume."), show_alert=True)
-    elif action == "stop":
-        await tips.stop(user.id)
-        await query.answer(
-            _("You have unsubscribed from tips. /tips brings them back."), show_alert=True
-        )
+    if not await tips.feedback(user.id, tip_id, verdict):
+        callback_answer.text = no_longer_active()
+    elif verdict == Verdict.USEFUL:
+        callback_answer.text = _("Thank you! Glad it helps.")
     else:
-        await query.answer(_("This button is no longer active."))
+        callback_answer.text = _("Thanks, noted: I will take it into account.")
 
 
-async def settings_button(
-    query: CallbackQuery, callback_data: TipsCb, bot: Bot, user: User, tips: TipsService, i18n: I18n
+async def tip_useful(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: TipCb,
+    user: User,
+    tips: TipsService,
 ) -> None:
-    locale = i18n.current_locale
-    action, value = callback_data.action, callback_data.value
-    message_id = query.message.message_id if isinstance(query.message, Message) else None
-    if action == "menu":
-        text, markup = choice_screen(value, locale)
-        await query.answer()
-        if message_id is None or not await edit_text(bot, user.id, message_id, text, markup):
-            await bot.send_message(user.id, text, reply_markup=markup)
-        return
-    try:
-        if action == "sub":
-            view = await tips.subscribe(user.id)
-        elif action == "pause":
-            view = await tips.pause(user.id)
-        elif action == "resume":
-            view = await tips.resume(user.id)
-        elif action == "stop":
-            view = await tips.stop(user.id)
-        elif action == "window":
-            view = await tips.change(user.id, window=Window.parse(value))
-        elif action == "every" and value.isdigit() and int(value) in INTERVALS:
-            view = await tips.change(user.id, interval=timedelta(days=int(value)))
-        elif action == "tz" and value in {zone for zone, _ru, _en in RUSSIAN_TIMEZONES}:
-            view = await tips.change(user.id, timezone=value)
-        else:
-            raise ValueError(f"unknown tips action {action!r} {value!r}")
-    except ValueError:
-        await query.answer(_("This button is no longer active."))
-        return
-    await query.answer(_("Saved."))
-    text, markup = overview_screen(view, locale)
-    if message_id is None or not await edit_text(bot, user.id, message_id, text, markup):
-        await bot.send_message(user.id, text, reply_markup=markup)
+    await _feedback(callback_answer, user, tips, callback_data.tip, Verdict.USEFUL)
+
+
+async def tip_not_for_me(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: TipCb,
+    user: User,
+    tips: TipsService,
+) -> None:
+    await _feedback(callback_answer, user, tips, callback_data.tip, Verdict.NOT_FOR_ME)
+
+
+async def tip_pause(
+    query: CallbackQuery, callback_answer: CallbackAnswer, user: User, tips: TipsService
+) -> None:
+    await tips.pause(user.id)
+    callback_answer.text = _("Tips are paused. Send /tips to resume.")
+    callback_answer.show_alert = True
+
+
+async def tip_stop(
+    query: CallbackQuery, callback_answer: CallbackAnswer, user: User, tips: TipsService
+) -> None:
+    await tips.stop(user.id)
+    callback_answer.text = _("You have unsubscribed from tips. /tips brings them back.")
+    callback_answer.show_alert = True
+
+
+async def _replace(
+    query: CallbackQuery, bot: Bot, user: User, screen: tuple[str, InlineKeyboardMarkup]
+) -> None:
+    """Show a screen in place of the pressed message (a new message if it is gone)."""
+    text, markup = screen
+    edit = query.message.message_id if isinstance(query.message, Message) else None
+    await show(bot, user.id, text, markup, edit=edit)
+
+
+async def open_choice(
+    query: CallbackQuery, callback_data: TipsCb, bot: Bot, user: User, i18n: I18n
+) -> None:
+    await _replace(query, bot, user, choice_screen(callback_data.value, i18n.current_locale))
+
+
+async def _saved(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    user: User,
+    view: Overview,
+    locale: str,
+) -> None:
+    callback_answer.text = _("Saved.")
+    await _replace(query, bot, user, overview_screen(view, locale))
+
+
+async def settings_subscribe(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    view = await tips.subscribe(user.id)
+    await _replace(query, bot, user, overview_screen(view, i18n.current_locale))
+    callback_answer.text = subscribed_text(view)
+
+
+async def settings_pause(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    await _saved(query, callback_answer, bot, user, await tips.pause(user.id), i18n.current_locale)
+
+
+async def settings_resume(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    await _saved(query, callback_answer, bot, user, await tips.resume(user.id), i18n.current_locale)
+
+
+async def settings_stop(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    await _saved(query, callback_answer, bot, user, await tips.stop(user.id), i18n.current_locale)
+
+
+async def settings_window(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: TipsCb,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    view = await tips.change(user.id, window=Window.parse(callback_data.value))
+    await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
+
+
+async def settings_every(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: TipsCb,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    view = await tips.change(user.id, interval=timedelta(days=int(callback_data.value)))
+    await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
+
+
+async def settings_zone(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: TipsCb,
+    bot: Bot,
+    user: User,
+    tips: TipsService,
+    i18n: I18n,
+) -> None:
+    view = await tips.change(user.id, timezone=callback_data.value)
+    await _saved(query, callback_answer, bot, user, view, i18n.current_locale)

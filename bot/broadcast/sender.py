@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -32,6 +32,13 @@ from aiogram.types import Message
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Sent(Protocol):
+    """What a send method returns: a Message, or the MessageId of copyMessage."""
+
+    @property
+    def message_id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,6 @@ class Sender:
         self._lock = asyncio.Lock()
         self._next_slot = 0.0
         self._paused_until = 0.0
-        self.stats: dict[str, int] = {"delivered": 0, "blocked": 0, "failed": 0, "retry_after": 0}
 
     def _clock(self) -> float:
         if self._now is not None:
@@ -90,7 +96,7 @@ class Sender:
         if delay > 0:
             await self._sleep(delay)
 
-    async def deliver(self, call: Callable[[], Awaitable[Message]], chat_id: int) -> SendOutcome:
+    async def deliver(self, call: Callable[[], Awaitable[Sent]], chat_id: int) -> SendOutcome:
         """Run one send call (e.g. `lambda: bot.send_message(...)`) under the rules above."""
         failures = 0
         while True:
@@ -99,31 +105,25 @@ class Sender:
                 message = await call()
             except TelegramRetryAfter as exc:
                 wait = min(float(exc.retry_after), self._max_retry_after)
-                self.stats["retry_after"] += 1
                 log.warning("429 for chat %d: everyone waits %.0fs", chat_id, wait)
                 async with self._lock:
                     self._paused_until = max(self._paused_until, self._clock() + wait)
                 continue
             except TelegramForbiddenError as exc:
-                self.stats["blocked"] += 1
                 return Blocked(exc.message)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 failures += 1
                 if failures > self._retries:
-                    self.stats["failed"] += 1
                     log.warning("giving up on chat %d after %d tries: %s", chat_id, failures, exc)
                     return Failed(str(exc))
                 await self._sleep(self._backoff * 2 ** (failures - 1))
                 continue
             except TelegramBadRequest as exc:
-                self.stats["failed"] += 1
                 log.warning("chat %d refused the message: %s", chat_id, exc.message)
                 return Failed(exc.message)
             except AiogramError as exc:  # 401, 404, 409, an unparsable answer...
-                self.stats["failed"] += 1
                 log.error("sending to chat %d failed: %s: %s", chat_id, type(exc).__name__, exc)
                 return Failed(f"{type(exc).__name__}: {exc}")
-            self.stats["delivered"] += 1
             return Delivered(message.message_id)
 
     async def send_message(self, bot: Bot, chat_id: int, text: str, **kwargs: Any) -> SendOutcome:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,59 +10,45 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.db.database import Database
+from bot.domain import Attempt, AttemptStatus
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptRow:
-    id: int
-    user_id: int
-    quiz_id: str
-    quiz_version: int
-    status: str
-    current_node: str
-    step: int
-    message_id: int | None
-    started_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
-    profile: dict[str, Any] | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> AttemptRow:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            quiz_id=row["quiz_id"],
-            quiz_version=row["quiz_version"],
-            status=row["status"],
-            current_node=row["current_node"],
-            step=row["step"],
-            message_id=row["message_id"],
-            started_at=from_db(row["started_at"]),
-            updated_at=from_db(row["updated_at"]),
-            finished_at=from_db(row["finished_at"]) if row["finished_at"] else None,
-            profile=json.loads(row["profile"]) if row["profile"] else None,
-        )
+def _attempt(row: aiosqlite.Row) -> Attempt:
+    return Attempt(
+        id=row["id"],
+        user_id=row["user_id"],
+        quiz_id=row["quiz_id"],
+        quiz_version=row["quiz_version"],
+        status=AttemptStatus(row["status"]),
+        current_node=row["current_node"],
+        step=row["step"],
+        message_id=row["message_id"],
+        paused=row["paused_at"] is not None,
+        started_at=from_db(row["started_at"]),
+        updated_at=from_db(row["updated_at"]),
+        finished_at=from_db(row["finished_at"]) if row["finished_at"] else None,
+        profile=json.loads(row["profile"]) if row["profile"] else None,
+    )
 
 
 class AttemptsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def get(self, attempt_id: int) -> AttemptRow | None:
+    async def get(self, attempt_id: int) -> Attempt | None:
         row = await self._db.fetchone("SELECT * FROM attempts WHERE id = ?", (attempt_id,))
-        return AttemptRow.from_row(row) if row else None
+        return _attempt(row) if row else None
 
-    async def active(self, user_id: int, quiz_id: str) -> AttemptRow | None:
+    async def active(self, user_id: int, quiz_id: str) -> Attempt | None:
         row = await self._db.fetchone(
             "SELECT * FROM attempts WHERE user_id = ? AND quiz_id = ? AND status = 'active'",
             (user_id, quiz_id),
         )
-        return AttemptRow.from_row(row) if row else None
+        return _attempt(row) if row else None
 
     async def snapshot(
         self, *, attempt_id: int | None = None, active_for: tuple[int, str] | None = None
-    ) -> tuple[AttemptRow, list[tuple[str, str]]] | None:
+    ) -> tuple[Attempt, list[tuple[str, str]]] | None:
         """An attempt and its live answers read together, so no press slips in between.
 
         Either by id, or the active attempt of (user id, quiz id).
@@ -90,7 +75,7 @@ class AttemptsRepo:
 
     async def create(
         self, user_id: int, quiz_id: str, quiz_version: int, start_node: str, now: datetime
-    ) -> AttemptRow:
+    ) -> Attempt:
         """A new active attempt; an attempt still in progress is abandoned first."""
         stamp = to_db(now)
         async with self._db.transaction() as tx:
@@ -106,27 +91,32 @@ class AttemptsRepo:
             )
             row = await tx.fetchone("SELECT * FROM attempts WHERE id = last_insert_rowid()")
         assert row is not None
-        return AttemptRow.from_row(row)
+        return _attempt(row)
 
     async def record_answer(
         self,
-        attempt: AttemptRow,
+        attempt: Attempt,
         node_id: str,
         option_id: str,
         next_node: str,
         now: datetime,
+        *,
+        message_id: int | None = None,
         profile: dict[str, Any] | None = None,
     ) -> bool:
         """Append an answer if the attempt is still at `attempt.step`; False if it moved on.
 
-        With `profile`, the same write finishes the attempt, so a crash can never leave
-        an attempt at its result but unfinished.
+        `message_id` is the message that showed the question (it stays in the chat as
+        the record of the answer). With `profile`, the same write finishes the attempt,
+        so a crash can never leave an attempt at its result but unfinished. Answering
+        ends a pause.
         """
         stamp = to_db(now)
         finished = profile is not None
         async with self._db.transaction() as tx:
             changed = await tx.execute(
                 "UPDATE attempts SET step = step + 1, current_node = ?, updated_at = ?,"
+                " paused_at = NULL,"
                 " status = CASE WHEN ? THEN 'finished' ELSE status END,"
                 " finished_at = CASE WHEN ? THEN ? ELSE finished_at END,"
                 " profile = CASE WHEN ? THEN ? ELSE profile END"
@@ -146,16 +136,19 @@ class AttemptsRepo:
             if changed != 1:
                 return False
             await tx.execute(
-                "INSERT INTO answers (attempt_id, position, node_id, option_id, answered_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (attempt.id, attempt.step, node_id, option_id, stamp),
+                "INSERT INTO answers (attempt_id, position, node_id, option_id, answered_at,"
+                " message_id) VALUES (?, ?, ?, ?, ?, ?)",
+                (attempt.id, attempt.step, node_id, option_id, stamp, message_id),
             )
         return True
 
     async def undo_to(
-        self, attempt: AttemptRow, keep: int, current_node: str, now: datetime
-    ) -> bool:
-        """Undo every answer from position `keep` on; False if the attempt moved on."""
+        self, attempt: Attempt, keep: int, current_node: str, now: datetime
+    ) -> list[int] | None:
+        """Undo every answer from position `keep` on; None if the attempt moved on.
+
+        Returns the messages that showed the undone answers, oldest first.
+        """
         stamp = to_db(now)
         async with self._db.transaction() as tx:
             changed = await tx.execute(
@@ -164,15 +157,28 @@ class AttemptsRepo:
                 (keep, current_node, stamp, attempt.id, attempt.step),
             )
             if changed != 1:
-                return False
+                return None
+            rows = await tx.fetchall(
+                "SELECT message_id FROM answers WHERE attempt_id = ? AND position >= ?"
+                " AND undone_at IS NULL AND message_id IS NOT NULL ORDER BY position",
+                (attempt.id, keep),
+            )
             await tx.execute(
                 "UPDATE answers SET undone_at = ?"
                 " WHERE attempt_id = ? AND position >= ? AND undone_at IS NULL",
                 (stamp, attempt.id, keep),
             )
-        return True
+        return [row["message_id"] for row in rows]
 
-    async def outdate(self, attempt: AttemptRow, now: datetime) -> bool:
+    async def set_paused(self, attempt: Attempt, paused: bool, now: datetime) -> bool:
+        """Pause or go on with an attempt still at `attempt.step`; False if it moved on."""
+        changed = await self._db.execute(
+            "UPDATE attempts SET paused_at = ? WHERE id = ? AND step = ? AND status = 'active'",
+            (to_db(now) if paused else None, attempt.id, attempt.step),
+        )
+        return changed == 1
+
+    async def outdate(self, attempt: Attempt, now: datetime) -> bool:
         """Close an attempt the quiz no longer fits, unless it moved on meanwhile."""
         changed = await self._db.execute(
             "UPDATE attempts SET status = 'outdated', updated_at = ?"
@@ -182,24 +188,49 @@ class AttemptsRepo:
         return changed == 1
 
     async def set_message(self, attempt_id: int, message_id: int) -> None:
+        """Remember which message shows the current node (its buttons are the live ones)."""
         await self._db.execute(
             "UPDATE attempts SET message_id = ? WHERE id = ?", (message_id, attempt_id)
         )
 
-    async def finished(self, user_id: int, limit: int = 20) -> list[AttemptRow]:
+    async def finished(self, user_id: int, limit: int = 20) -> list[Attempt]:
         """The student's finished attempts, newest first."""
         rows = await self._db.fetchall(
             "SELECT * FROM attempts WHERE user_id = ? AND status = 'finished'"
             " ORDER BY finished_at DESC, id DESC LIMIT ?",
             (user_id, limit),
         )
-        return [AttemptRow.from_row(row) for row in rows]
+        return [_attempt(row) for row in rows]
 
-    async def previous_finished(self, attempt: AttemptRow) -> AttemptRow | None:
+    async def previous_finished(self, attempt: Attempt) -> Attempt | None:
         """The same student's finished attempt of the same quiz just before this one."""
         row = await self._db.fetchone(
             "SELECT * FROM attempts WHERE user_id = ? AND quiz_id = ? AND status = 'finished'"
             " AND id < ? ORDER BY id DESC LIMIT 1",
             (attempt.user_id, attempt.quiz_id, attempt.id),
         )
-        return AttemptRow.from_row(row) if row else None
+        return _attempt(row) if row else None
+
+    # --- the unfinished-quiz reminder ---------------------------------------------------
+
+    async def stalled(self, before: datetime, limit: int) -> list[tuple[int, int]]:
+        """(attempt id, user id) of active attempts untouched since `before`, not reminded,
+        of students who have not blocked the bot."""
+        rows = await self._db.fetchall(
+            """
+            SELECT a.id, a.user_id FROM attempts a
+              JOIN users u ON u.id = a.user_id AND u.blocked_at IS NULL
+             WHERE a.status = 'active' AND a.reminded_at IS NULL AND a.updated_at <= ?
+             ORDER BY a.updated_at LIMIT ?
+            """,
+            (to_db(before), limit),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def mark_reminded(self, attempt_id: int, now: datetime) -> bool:
+        """Claim the one reminder of an attempt; False if it was already claimed."""
+        changed = await self._db.execute(
+            "UPDATE attempts SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+            (to_db(now), attempt_id),
+        )
+        return changed == 1

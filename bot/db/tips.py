@@ -4,67 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.db.database import Database
+from bot.domain import (
+    OutboxStatus,
+    PlannedTip,
+    Subscription,
+    SubscriptionStatus,
+    Verdict,
+)
+from bot.tips.planner import Window
 
 
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    user_id: int
-    status: str
-    timezone: str
-    window_start: int
-    window_end: int
-    interval_seconds: int
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Subscription:
-        return cls(
-            user_id=row["user_id"],
-            status=row["status"],
-            timezone=row["timezone"],
-            window_start=row["window_start"],
-            window_end=row["window_end"],
-            interval_seconds=row["interval_seconds"],
-            created_at=from_db(row["created_at"]),
-            updated_at=from_db(row["updated_at"]),
-        )
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        user_id=row["user_id"],
+        status=SubscriptionStatus(row["status"]),
+        timezone=row["timezone"],
+        window=Window(row["window_start"], row["window_end"]),
+        interval=timedelta(seconds=row["interval_seconds"]),
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    user_id: int
-    tip_id: str
-    position: int
-    due_at: datetime
-    status: str
-    attempts: int
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> OutboxRow:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            tip_id=row["tip_id"],
-            position=row["position"],
-            due_at=from_db(row["due_at"]),
-            status=row["status"],
-            attempts=row["attempts"],
-        )
+def _planned(row: aiosqlite.Row) -> PlannedTip:
+    return PlannedTip(
+        id=row["id"],
+        user_id=row["user_id"],
+        tip_id=row["tip_id"],
+        position=row["position"],
+        due_at=from_db(row["due_at"]),
+        status=OutboxStatus(row["status"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class DueTip:
-    """A due outbox row with what sending it needs to know about the student."""
+    """A due tip with what sending it needs to know about the student."""
 
-    row: OutboxRow
+    tip: PlannedTip
     locale: str | None
     language_code: str | None
 
@@ -79,18 +62,19 @@ class TipsRepo:
         row = await self._db.fetchone(
             "SELECT * FROM tip_subscriptions WHERE user_id = ?", (user_id,)
         )
-        return Subscription.from_row(row) if row else None
+        return _subscription(row) if row else None
 
     async def save_subscription(
         self,
         user_id: int,
-        status: str,
+        status: SubscriptionStatus,
         timezone: str,
-        window: tuple[int, int],
-        interval_seconds: int,
+        window: Window,
+        interval: timedelta,
         now: datetime,
     ) -> None:
         stamp = to_db(now)
+        seconds = int(interval.total_seconds())
         await self._db.execute(
             """
             INSERT INTO tip_subscriptions (user_id, status, timezone, window_start, window_end,
@@ -101,13 +85,22 @@ class TipsRepo:
                 window_start = excluded.window_start, window_end = excluded.window_end,
                 interval_seconds = excluded.interval_seconds, updated_at = excluded.updated_at
             """,
-            (user_id, status, timezone, window[0], window[1], interval_seconds, stamp, stamp),
+            (
+                user_id,
+                status.value,
+                timezone,
+                window.start_hour,
+                window.end_hour,
+                seconds,
+                stamp,
+                stamp,
+            ),
         )
 
-    async def set_status(self, user_id: int, status: str, now: datetime) -> None:
+    async def set_status(self, user_id: int, status: SubscriptionStatus, now: datetime) -> None:
         await self._db.execute(
             "UPDATE tip_subscriptions SET status = ?, updated_at = ? WHERE user_id = ?",
-            (status, to_db(now), user_id),
+            (status.value, to_db(now), user_id),
         )
 
     # --- the outbox ---------------------------------------------------------------------
@@ -132,13 +125,13 @@ class TipsRepo:
                 ],
             )
 
-    async def pending(self, user_id: int) -> list[OutboxRow]:
+    async def pending(self, user_id: int) -> list[PlannedTip]:
         rows = await self._db.fetchall(
             "SELECT * FROM tip_outbox WHERE user_id = ? AND status = 'pending'"
             " ORDER BY due_at, position",
             (user_id,),
         )
-        return [OutboxRow.from_row(row) for row in rows]
+        return [_planned(row) for row in rows]
 
     async def set_due_times(self, moves: Sequence[tuple[int, datetime]]) -> None:
         async with self._db.transaction() as tx:
@@ -183,7 +176,7 @@ class TipsRepo:
             """,
             (to_db(now), limit),
         )
-        return [DueTip(OutboxRow.from_row(r), r["u_locale"], r["u_language"]) for r in rows]
+        return [DueTip(_planned(r), r["u_locale"], r["u_language"]) for r in rows]
 
     async def claim(self, row_id: int) -> bool:
         """Mark a row as being sent, right before the request; False if it must not go:
@@ -214,12 +207,14 @@ class TipsRepo:
             (to_db(now), message_id, row_id),
         )
 
-    async def mark(self, row_ids: Sequence[int], status: str, error: str | None = None) -> None:
+    async def mark(
+        self, row_ids: Sequence[int], status: OutboxStatus, error: str | None = None
+    ) -> None:
         if not row_ids:
             return
         await self._db.executemany(
             "UPDATE tip_outbox SET status = ?, last_error = ? WHERE id = ?",
-            [(status, error, row_id) for row_id in row_ids],
+            [(status.value, error, row_id) for row_id in row_ids],
         )
 
     async def release_interrupted(self) -> int:
@@ -230,34 +225,12 @@ class TipsRepo:
 
     # --- feedback -----------------------------------------------------------------------
 
-    async def feedback(self, user_id: int, tip_id: str, verdict: str, now: datetime) -> None:
+    async def feedback(self, user_id: int, tip_id: str, verdict: Verdict, now: datetime) -> None:
         await self._db.execute(
             """
             INSERT INTO tip_feedback (user_id, tip_id, verdict, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (user_id, tip_id) DO UPDATE SET verdict = excluded.verdict,
                                                         created_at = excluded.created_at
             """,
-            (user_id, tip_id, verdict, to_db(now)),
+            (user_id, tip_id, verdict.value, to_db(now)),
         )
-
-    # --- the unfinished-quiz reminder ---------------------------------------------------
-
-    async def stalled_attempts(self, before: datetime, limit: int) -> list[tuple[int, int]]:
-        """(attempt id, user id) of active attempts untouched since `before`, not reminded."""
-        rows = await self._db.fetchall(
-            """
-            SELECT a.id, a.user_id FROM attempts a
-              JOIN users u ON u.id = a.user_id AND u.blocked_at IS NULL
-             WHERE a.status = 'active' AND a.reminded_at IS NULL AND a.updated_at <= ?
-             ORDER BY a.updated_at LIMIT ?
-            """,
-            (to_db(before), limit),
-        )
-        return [(row[0], row[1]) for row in rows]
-
-    async def mark_reminded(self, attempt_id: int, now: datetime) -> bool:
-        changed = await self._db.execute(
-            "UPDATE attempts SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
-            (to_db(now), attempt_id),
-        )
-        return changed == 1

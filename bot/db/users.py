@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.db.database import Database
+from bot.domain import SeenUser, User
 
 
-@dataclass(frozen=True, slots=True)
-class User:
-    id: int
-    first_name: str
-    last_name: str | None
-    username: str | None
-    language_code: str | None
-    locale: str | None
-    source: str | None
-    created_at: datetime
-    last_seen_at: datetime
-    blocked_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> User:
-        return cls(
-            id=row["id"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            username=row["username"],
-            language_code=row["language_code"],
-            locale=row["locale"],
-            source=row["source"],
-            created_at=from_db(row["created_at"]),
-            last_seen_at=from_db(row["last_seen_at"]),
-            blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SeenUser:
-    """What an update tells us about its sender."""
-
-    id: int
-    first_name: str
-    last_name: str | None = None
-    username: str | None = None
-    language_code: str | None = None
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        id=row["id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        username=row["username"],
+        language_code=row["language_code"],
+        locale=row["locale"],
+        source=row["source"],
+        created_at=from_db(row["created_at"]),
+        last_seen_at=from_db(row["last_seen_at"]),
+        blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
+    )
 
 
 class UsersRepo:
@@ -100,11 +75,11 @@ class UsersRepo:
                 )
             row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (seen.id,))
         assert row is not None
-        return User.from_row(row), created
+        return _user(row), created
 
     async def get(self, user_id: int) -> User | None:
         row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        return User.from_row(row) if row else None
+        return _user(row) if row else None
 
     async def set_source_if_empty(self, user_id: int, source: str) -> bool:
         """First touch wins: store the deep-link source only if the user has none."""
@@ -125,6 +100,3 @@ class UsersRepo:
 
     async def mark_unblocked(self, user_id: int) -> None:
         await self._db.execute("UPDATE users SET blocked_at = NULL WHERE id = ?", (user_id,))
-
-    async def count(self) -> int:
-        return int(await self._db.fetchval("SELECT COUNT(*) FROM users"))

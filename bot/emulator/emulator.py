@@ -203,6 +203,27 @@ class Emulator:
             user_id, reply_to_id=reply_to, text=formatted.text, entities=formatted.entities
         )
 
+    def add_group(self, group_id: int, *, title: str = "Group", added_by: int) -> None:
+        """Put the bot into a group chat (a negative id) so group updates can be simulated."""
+        self._state.add_group(group_id, title, added_by)
+
+    async def send_group_text(
+        self, group_id: int, text: str, *, sender: dict[str, Any] | None = None, user_id: int = 0
+    ) -> EmuMessage:
+        """Someone writes ``text`` in a group: user `user_id`, or any raw `sender` object
+        (e.g. ``{"id": 1087968824, "is_bot": True, "first_name": "Group",
+        "username": "GroupAnonymousBot"}``)."""
+        if sender is None:
+            sender = self.user(user_id).to_api()
+        formatted = format_text(text)
+        return self._state.add_group_message(
+            group_id, sender, text=formatted.text, entities=formatted.entities
+        )
+
+    def inject_update(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue a raw update of any kind (``channel_post``, ...); returns its update_id."""
+        return self._state.enqueue(kind, payload)
+
     def _caption(self, caption: str | None) -> FormattedText:
         return format_text(caption or "")
 

@@ -52,10 +52,18 @@ class ChatState:
     started: bool = False  # the user has written to the bot, so the bot may write back
     actions: list[str] = field(default_factory=list)
     menu_button: dict[str, Any] | None = None
+    group_id: int | None = None
+    """Set for a group chat (negative id); `user` is then the member who added the bot."""
+    title: str | None = None
 
     @property
     def id(self) -> int:
-        return self.user.id
+        return self.group_id if self.group_id is not None else self.user.id
+
+    def chat_api(self) -> dict[str, Any]:
+        if self.group_id is None:
+            return self.user.chat_api()
+        return {"id": self.group_id, "title": self.title or "Group", "type": "supergroup"}
 
 
 @dataclass(eq=False)
@@ -212,14 +220,22 @@ class EmuState:
         return [m for m in chat.messages.values() if m.from_bot]
 
     def _new_message(
-        self, chat: ChatState, *, from_bot: bool, reply_to: EmuMessage | None, **content: Any
+        self,
+        chat: ChatState,
+        *,
+        from_bot: bool,
+        reply_to: EmuMessage | None,
+        sender: dict[str, Any] | None = None,
+        **content: Any,
     ) -> EmuMessage:
+        if sender is None:
+            sender = dict(self.bot_user) if from_bot else chat.user.to_api()
         message = EmuMessage(
             message_id=chat.next_message_id,
             chat_id=chat.id,
             from_bot=from_bot,
-            sender=dict(self.bot_user) if from_bot else chat.user.to_api(),
-            chat=chat.user.chat_api(),
+            sender=sender,
+            chat=chat.chat_api(),
             date=now(),
             reply_to=reply_to,
             **content,
@@ -238,6 +254,29 @@ class EmuState:
             self.set_blocked(user_id, blocked=False)
         chat.started = True
         message = self._new_message(chat, from_bot=False, reply_to=reply_to, **content)
+        self.enqueue("message", message.to_api())
+        self._emit("new", message)
+        return message
+
+    def add_group(self, group_id: int, title: str, added_by: int) -> ChatState:
+        """A group the bot was added to by user `added_by` (so the bot may write there)."""
+        if group_id >= 0:
+            raise EmulatorError("group chats have negative ids")
+        chat = self.chats.get(group_id)
+        if chat is None:
+            chat = ChatState(
+                user=self.ensure_user(added_by), group_id=group_id, title=title, started=True
+            )
+            self.chats[group_id] = chat
+        return chat
+
+    def add_group_message(
+        self, group_id: int, sender: dict[str, Any], **content: Any
+    ) -> EmuMessage:
+        """A message in a group from any sender, a bot-marked one included
+        (anonymous admins post as GroupAnonymousBot)."""
+        chat = self.chat(group_id)
+        message = self._new_message(chat, from_bot=False, reply_to=None, sender=sender, **content)
         self.enqueue("message", message.to_api())
         self._emit("new", message)
         return message

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.db.attempts import AttemptRow, AttemptsRepo
+from bot.db.attempts import AttemptsRepo
+from bot.domain import Attempt, AttemptStatus
 from bot.quiz import (
     Answer,
     NothingToUndo,
@@ -30,7 +31,7 @@ DEFAULT_QUIZ = "support_role"
 class Position:
     """An attempt in progress and where it stands."""
 
-    attempt: AttemptRow
+    attempt: Attempt
     run: QuizRun
 
 
@@ -39,6 +40,8 @@ class Moved:
     position: Position
     answered: Answer | None
     """The answer just given (None after "Back")."""
+    undone_messages: tuple[int, ...] = ()
+    """After "Back": the messages that showed the undone answers, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,12 @@ class Refused:
 class Outdated:
     """The quiz changed since the attempt began; the attempt is closed."""
 
-    attempt: AttemptRow
+    attempt: Attempt
 
 
 @dataclass(frozen=True)
 class Result:
-    attempt: AttemptRow
+    attempt: Attempt
     profile: StoredProfile
     previous: StoredProfile | None
 
@@ -119,8 +122,15 @@ class QuizService:
     # --- pressing buttons -----------------------------------------------------------------
 
     async def answer(
-        self, user_id: int, attempt_id: int, step: int, node_id: str, option_id: str
+        self,
+        user_id: int,
+        attempt_id: int,
+        step: int,
+        node_id: str,
+        option_id: str,
+        message_id: int | None = None,
     ) -> PressOutcome:
+        """Record a press on the current node; `message_id` is the message pressed."""
         checked = await self._check(user_id, attempt_id, step, node_id)
         if not isinstance(checked, Position):
             return checked
@@ -137,12 +147,20 @@ class QuizService:
             option_id,
             moved.node_id,
             self._clock.now(),
+            message_id=message_id,
             profile=None if profile is None else profile.to_dict(),
         )
         if not recorded:
             return Stale()
         position = Position(
-            dataclasses.replace(attempt, step=attempt.step + 1, current_node=moved.node_id),
+            # The pressed message is now the record of the answer, not the live step.
+            dataclasses.replace(
+                attempt,
+                step=attempt.step + 1,
+                current_node=moved.node_id,
+                paused=False,
+                message_id=None,
+            ),
             moved,
         )
         answered = Answer(node_id, option_id)
@@ -161,22 +179,36 @@ class QuizService:
         except NothingToUndo:
             return Stale()
         keep = len(earlier.answers)
-        if not await self._attempts.undo_to(attempt, keep, earlier.node_id, self._clock.now()):
+        undone = await self._attempts.undo_to(attempt, keep, earlier.node_id, self._clock.now())
+        if undone is None:
             return Stale()
         position = Position(
             dataclasses.replace(attempt, step=keep, current_node=earlier.node_id), earlier
         )
-        return Moved(position, None)
+        return Moved(position, None, tuple(undone))
 
-    async def check(
+    async def pause(
         self, user_id: int, attempt_id: int, step: int, node_id: str
     ) -> Position | Stale | Refused | Outdated:
-        """Is this button still the live one? (for presses that change nothing, like Pause)"""
-        return await self._check(user_id, attempt_id, step, node_id)
+        """Pause the attempt: it waits, untouched by stray messages, until /quiz."""
+        checked = await self._check(user_id, attempt_id, step, node_id)
+        if not isinstance(checked, Position):
+            return checked
+        if not await self._attempts.set_paused(checked.attempt, True, self._clock.now()):
+            return Stale()
+        return Position(dataclasses.replace(checked.attempt, paused=True), checked.run)
+
+    async def resume(self, user_id: int) -> Position | Outdated | None:
+        """The attempt in progress, no longer paused (the student asked to go on)."""
+        current = await self.current(user_id)
+        if isinstance(current, Position) and current.attempt.paused:
+            await self._attempts.set_paused(current.attempt, False, self._clock.now())
+            current = Position(dataclasses.replace(current.attempt, paused=False), current.run)
+        return current
 
     # --- results --------------------------------------------------------------------------
 
-    async def results(self, user_id: int, limit: int = 20) -> list[AttemptRow]:
+    async def results(self, user_id: int, limit: int = 20) -> list[Attempt]:
         return await self._attempts.finished(user_id, limit)
 
     async def result(self, user_id: int, attempt_id: int) -> Result | None:
@@ -208,12 +240,13 @@ class QuizService:
             )
             return Refused()
         attempt, answers = snapshot
-        if attempt.status != "active" or attempt.step != step or attempt.current_node != node_id:
+        live = attempt.status == AttemptStatus.ACTIVE
+        if not live or attempt.step != step or attempt.current_node != node_id:
             return Stale()
         return await self._replay(attempt, answers)
 
     async def _replay(
-        self, attempt: AttemptRow, answers: list[tuple[str, str]]
+        self, attempt: Attempt, answers: list[tuple[str, str]]
     ) -> Position | Outdated:
         """Rebuild the run from a consistent snapshot of the attempt and its answers."""
         quiz = self._quizzes.get(attempt.quiz_id)
@@ -227,13 +260,13 @@ class QuizService:
             return await self._outdate(attempt, "the stored node differs from the replay")
         return Position(attempt, run)
 
-    async def _outdate(self, attempt: AttemptRow, reason: str) -> Outdated:
+    async def _outdate(self, attempt: Attempt, reason: str) -> Outdated:
         if await self._attempts.outdate(attempt, self._clock.now()):
             log.info("attempt %d is outdated: %s", attempt.id, reason)
         return Outdated(attempt)
 
 
-def _stored(attempt: AttemptRow | None) -> StoredProfile | None:
+def _stored(attempt: Attempt | None) -> StoredProfile | None:
     if attempt is None or attempt.profile is None:
         return None
     return StoredProfile.from_dict(attempt.profile)

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+SQLITE_INT_MAX = 2**63 - 1
+
+RowId = Annotated[int, Field(ge=1, le=SQLITE_INT_MAX)]
+"""A database id in callback data: a number SQLite can hold, so malformed data
+(`r:9223372036854775808`) fails to unpack and is answered like any stale button."""
+
+Step = Annotated[int, Field(ge=0, le=10_000)]
 
 
 class Act(StrEnum):
@@ -18,8 +28,8 @@ class QuizCb(CallbackData, prefix="q"):
     """A press on the current node of an attempt; `step` and `node` pin the exact state."""
 
     act: Act
-    attempt: int
-    step: int
+    attempt: RowId
+    step: Step
     node: str
     option: str = ""
 
@@ -37,8 +47,4 @@ class QuizMenuCb(CallbackData, prefix="qm"):
 
 
 class ResultCb(CallbackData, prefix="r"):
-    attempt: int
-
-
-class LanguageCb(CallbackData, prefix="lang"):
-    code: str
+    attempt: RowId

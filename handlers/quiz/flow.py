@@ -8,10 +8,11 @@ from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.db.users import User
+from bot.domain import User
 from bot.quiz import CONTINUE, QuestionNode
 from bot.services.quiz import (
     Finished,
@@ -22,7 +23,7 @@ from bot.services.quiz import (
     Refused,
     Stale,
 )
-from bot.telegram import drop_buttons, edit_text, show
+from bot.telegram import drop_buttons, edit_text, retract, show
 from handlers.quiz import screens
 from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb
 from handlers.quiz.results import send_result
@@ -55,6 +56,10 @@ def build_reminder_router() -> Router:
     return router
 
 
+def _pressed(query: CallbackQuery) -> int | None:
+    return query.message.message_id if isinstance(query.message, Message) else None
+
+
 async def send_node(
     bot: Bot,
     chat_id: int,
@@ -63,11 +68,18 @@ async def send_node(
     locale: str,
     edit: int | None = None,
 ) -> None:
-    """Show the current step (as a new message, or by editing `edit`) and remember it."""
+    """Show the current step (as a new message, or by editing `edit`) and remember it.
+
+    Only one copy of the current step has live buttons: an older copy loses them.
+    """
+    previous = position.attempt.message_id
+    if previous is not None and previous != edit:
+        await drop_buttons(bot, chat_id, previous)
     text, markup = screens.node_screen(position.run, position.attempt, locale)
     shown = await show(bot, chat_id, text, markup, edit=edit)
     message_id = shown if isinstance(shown, int) else shown.message_id
-    await quiz_service.remember_message(position.attempt.id, message_id)
+    if message_id != previous:
+        await quiz_service.remember_message(position.attempt.id, message_id)
 
 
 async def begin(bot: Bot, chat_id: int, user: User, quiz_service: QuizService, locale: str) -> None:
@@ -79,8 +91,8 @@ async def begin(bot: Bot, chat_id: int, user: User, quiz_service: QuizService, l
 async def open_quiz(
     bot: Bot, chat_id: int, user: User, quiz_service: QuizService, locale: str
 ) -> None:
-    """Resume the attempt in progress, or start one."""
-    current = await quiz_service.current(user.id)
+    """Resume the attempt in progress (a paused one too), or start one."""
+    current = await quiz_service.resume(user.id)
     if isinstance(current, Position):
         await send_node(bot, chat_id, current, quiz_service, locale)
         return
@@ -98,21 +110,21 @@ async def quiz_command(
 async def menu_start(
     query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
 ) -> None:
-    await query.answer()
     await open_quiz(bot, user.id, user, quiz_service, i18n.current_locale)
 
 
 async def menu_restart(
     query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
 ) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await drop_buttons(bot, query.message.chat.id, query.message.message_id)
+    pressed = _pressed(query)
+    if pressed is not None:
+        await drop_buttons(bot, user.id, pressed)
     await begin(bot, user.id, user, quiz_service, i18n.current_locale)
 
 
 async def _refused(
     query: CallbackQuery,
+    callback_answer: CallbackAnswer,
     outcome: object,
     bot: Bot,
     user: User,
@@ -121,26 +133,21 @@ async def _refused(
 ) -> bool:
     """Answer a press that changes nothing (stale, forged, outdated); True if it was one."""
     if isinstance(outcome, Stale | Refused):
-        await query.answer(_("This question is no longer current."))
+        callback_answer.text = _("This question is no longer current.")
         return True
     if isinstance(outcome, Outdated):
-        await _outdated(query, bot, user, quiz_service, locale)
+        pressed = _pressed(query)
+        if pressed is not None:
+            await drop_buttons(bot, user.id, pressed)
+        await bot.send_message(user.id, screens.outdated_text())
+        await begin(bot, user.id, user, quiz_service, locale)
         return True
     return False
 
 
-async def _outdated(
-    query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, locale: str
-) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await drop_buttons(bot, query.message.chat.id, query.message.message_id)
-    await bot.send_message(user.id, screens.outdated_text())
-    await begin(bot, user.id, user, quiz_service, locale)
-
-
 async def press_answer(
     query: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: QuizCb,
     bot: Bot,
     user: User,
@@ -149,21 +156,19 @@ async def press_answer(
 ) -> None:
     locale = i18n.current_locale
     option = callback_data.option if callback_data.act == Act.ANSWER else CONTINUE
+    pressed = _pressed(query)
     outcome = await quiz_service.answer(
-        user.id, callback_data.attempt, callback_data.step, callback_data.node, option
+        user.id, callback_data.attempt, callback_data.step, callback_data.node, option, pressed
     )
-    if await _refused(query, outcome, bot, user, quiz_service, locale):
+    if await _refused(query, callback_answer, outcome, bot, user, quiz_service, locale):
         return
-    await query.answer()
     # The pressed message stays in the chat as a record: the answer and its explanation.
-    if isinstance(query.message, Message):
+    if pressed is not None:
         node = quiz_service.quiz.node(callback_data.node)
         if isinstance(node, QuestionNode):
-            await edit_text(
-                bot, user.id, query.message.message_id, screens.answered_text(node, option, locale)
-            )
+            await edit_text(bot, user.id, pressed, screens.answered_text(node, option, locale))
         else:
-            await drop_buttons(bot, user.id, query.message.message_id)
+            await drop_buttons(bot, user.id, pressed)
     if isinstance(outcome, Finished):
         await send_result(
             bot, user.id, quiz_service.quiz, outcome.profile, outcome.previous, locale
@@ -175,6 +180,7 @@ async def press_answer(
 
 async def press_back(
     query: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: QuizCb,
     bot: Bot,
     user: User,
@@ -185,32 +191,34 @@ async def press_back(
     outcome = await quiz_service.back(
         user.id, callback_data.attempt, callback_data.step, callback_data.node
     )
-    if await _refused(query, outcome, bot, user, quiz_service, locale):
+    if await _refused(query, callback_answer, outcome, bot, user, quiz_service, locale):
         return
     assert isinstance(outcome, Moved)
-    await query.answer()
-    edit = query.message.message_id if isinstance(query.message, Message) else None
-    await send_node(bot, user.id, outcome.position, quiz_service, locale, edit=edit)
+    # The undone answers leave the chat: the question is asked again in their place.
+    for message_id in outcome.undone_messages:
+        await retract(bot, user.id, message_id, _("(answer undone)"))
+    await send_node(bot, user.id, outcome.position, quiz_service, locale, edit=_pressed(query))
 
 
 async def press_pause(
     query: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: QuizCb,
     bot: Bot,
     user: User,
     quiz_service: QuizService,
     i18n: I18n,
 ) -> None:
-    checked = await quiz_service.check(
+    paused = await quiz_service.pause(
         user.id, callback_data.attempt, callback_data.step, callback_data.node
     )
-    if await _refused(query, checked, bot, user, quiz_service, i18n.current_locale):
+    if await _refused(query, callback_answer, paused, bot, user, quiz_service, i18n.current_locale):
         return
-    assert isinstance(checked, Position)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await drop_buttons(bot, user.id, query.message.message_id)
-    await bot.send_message(user.id, screens.paused_text(checked.run, i18n.current_locale))
+    assert isinstance(paused, Position)
+    pressed = _pressed(query)
+    if pressed is not None:
+        await drop_buttons(bot, user.id, pressed)
+    await bot.send_message(user.id, screens.paused_text(paused.run, i18n.current_locale))
 
 
 async def remind_current_question(
@@ -219,5 +227,8 @@ async def remind_current_question(
     current = await quiz_service.current(user.id)
     if not isinstance(current, Position):
         raise SkipHandler  # not in a quiz: the fallback answers
+    if current.attempt.paused:
+        await message.answer(screens.paused_text(current.run, i18n.current_locale))
+        return
     await message.answer(_("Please answer with the buttons under the question. Here it is again:"))
     await send_node(bot, message.chat.id, current, quiz_service, i18n.current_locale)

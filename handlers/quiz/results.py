@@ -9,12 +9,13 @@ from urllib.parse import quote
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
-from bot.db.users import User
+from bot.domain import User
 from bot.quiz import Quiz
 from bot.quiz.snapshot import StoredProfile
 from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
@@ -147,12 +148,12 @@ async def menu_results(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    await query.answer()
     await _list(bot, user.id, user, quiz_service, settings, i18n.current_locale)
 
 
 async def open_result(
     query: CallbackQuery,
+    callback_answer: CallbackAnswer,
     callback_data: ResultCb,
     bot: Bot,
     user: User,
@@ -161,9 +162,9 @@ async def open_result(
 ) -> None:
     result = await quiz_service.result(user.id, callback_data.attempt)
     if result is None:
-        await query.answer(_("This result is not available."), show_alert=True)
+        callback_answer.text = _("This result is not available.")
+        callback_answer.show_alert = True
         return
-    await query.answer()
     await send_result(
         bot, user.id, quiz_service.quiz, result.profile, result.previous, i18n.current_locale
     )

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.db.attempts import AttemptRow
+from bot.domain import Attempt
 from bot.quiz import InfoNode, QuestionNode, Quiz, QuizRun
 from bot.quiz.snapshot import StoredProfile
 from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb, ResultCb
@@ -23,18 +23,20 @@ BAR_CELLS = 10
 
 
 def progress_line(run: QuizRun) -> str:
-    number, total = run.progress
-    fewest, most = run.remaining
+    """ "Question 7 of 13" once the path's length is known; "of 13–15" while the branches
+    still differ, so the total never jumps outside what was shown."""
+    number, most = run.progress
+    fewest = most - (run.remaining[1] - run.remaining[0])
     if fewest == most:
-        return _("Question {number} of {total}").format(number=number, total=total)
-    return _("Question {number} of ~{total}").format(number=number, total=total)
+        return _("Question {number} of {total}").format(number=number, total=most)
+    return _("Question {number} of {fewest}–{most}").format(number=number, fewest=fewest, most=most)
 
 
 def _numbered(node: QuestionNode, locale: str) -> bool:
     return any(len(option.text.get(locale)) > BUTTON_TEXT_LIMIT for option in node.options)
 
 
-def node_screen(run: QuizRun, attempt: AttemptRow, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+def node_screen(run: QuizRun, attempt: Attempt, locale: str) -> tuple[str, InlineKeyboardMarkup]:
     """The current question or info node, with its buttons."""
     node = run.current
     builder = InlineKeyboardBuilder()
@@ -250,7 +252,7 @@ def result_keyboard(share_url: str) -> InlineKeyboardMarkup:
 
 
 def results_list(
-    quiz: Quiz, rows: list[AttemptRow], tz: ZoneInfo, locale: str
+    quiz: Quiz, rows: list[Attempt], tz: ZoneInfo, locale: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     if not rows:
         builder = InlineKeyboardBuilder()

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.emulator import Emulator, Student
 from tests.support import TEST_TOKEN, make_settings
 
-READY_TIMEOUT = 15.0
+READY_TIMEOUT = 30.0  # generous: CI machines are shared and a cold start can be slow
 
 
 async def wait_polling(emu: Emulator, since: int = 0) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -11,7 +12,15 @@ from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act, QuizCb, ResultCb
 from tests.e2e.conftest import BotProcess, RunningBot
-from tests.e2e.quiz_walk import advance, best, next_screen, press_data, step_of, walk
+from tests.e2e.quiz_walk import (
+    advance,
+    best,
+    next_screen,
+    press_act,
+    press_data,
+    step_of,
+    walk,
+)
 from tests.e2e.test_quiz_flow import begin
 
 STALE = "Этот вопрос уже неактуален."
@@ -262,3 +271,62 @@ async def test_a_failing_handler_still_answers_the_student(
     await student.send("/quiz")
     replies = await student.expect_messages(2)
     assert "пошло не так" in replies[-1].text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "r:9223372036854775808",  # above SQLite's integer range
+        "r:-1",
+        "r:x",
+        "q:a:9223372036854775808:0:q_angry:a",
+        "q:a:1:99999999999999999999:q_angry:a",
+        "t:bogus:tip",
+        "ts:every:999",
+        "lang:de",
+    ],
+)
+async def test_malformed_callback_data_is_a_stale_button(
+    student: Student, running: RunningBot, caplog: pytest.LogCaptureFixture, data: str
+) -> None:
+    screen = await at_first_question(student)
+    query = await student.emu.press(student.user_id, screen.message_id, data)
+    answer = await student.emu.wait_callback_answer(query)
+    assert answer["text"] == "Эта кнопка уже неактуальна."
+    await student.expect_no_message(within=0.3)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def live_quiz_messages(student: Student) -> list[EmuMessage]:
+    """Bot messages that still carry quiz answer buttons."""
+    return [m for m in student.emu.bot_messages(student.user_id) if not m.deleted and step_of(m)]
+
+
+async def test_pause_holds_until_the_student_asks_to_go_on(student: Student) -> None:
+    screen = await at_first_question(student)
+    data = step_of(screen)
+    await press_act(student, screen, Act.PAUSE)
+    paused = await student.expect_message()
+    assert "на паузе" in paused.text
+    assert live_quiz_messages(student) == []
+    for text in ("привет", "а что дальше?"):
+        await student.send(text)
+        reply = await student.expect_message()
+        assert "на паузе" in reply.text
+        assert reply.buttons == []
+        await student.expect_no_message(within=0.3)
+    assert live_quiz_messages(student) == []
+    await student.send("/quiz")
+    again = await student.expect_message()
+    assert step_of(again) == data
+    assert [m.message_id for m in live_quiz_messages(student)] == [again.message_id]
+
+
+async def test_stray_messages_leave_one_live_copy_of_the_question(student: Student) -> None:
+    await at_first_question(student)
+    for text in ("раз", "два", "три"):
+        await student.send(text)
+        await student.expect_messages(2)
+    live = live_quiz_messages(student)
+    assert len(live) == 1
+    assert live[0].message_id == student.last_message.message_id  # type: ignore[union-attr]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable
+
+import pytest
 
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
@@ -92,12 +96,27 @@ async def test_weak_technical_answers_are_sent_to_the_communication_track(
     assert "c_feedback" in visited, "the score rule re-routes a weak technical student"
 
 
-async def test_progress_shows_the_estimate(student: Student) -> None:
+PROGRESS = re.compile(r"Вопрос (\d+) из (\d+)(?:–(\d+))?")
+
+
+@pytest.mark.parametrize("track", ["tech", "comm"])
+async def test_progress_never_jumps_outside_what_it_showed(student: Student, track: str) -> None:
+    """ "Вопрос 7 из 13–15" narrows to the real count; it never says one total, then another."""
     screen = await begin(student)
     screen = await advance(student, screen, best)  # past the welcome info node
-    assert screen.text.startswith("Вопрос 1 из ~15")
-    screen = await advance(student, screen, best)
-    assert screen.text.startswith("Вопрос 2 из ~15")
+    assert screen.text.startswith("Вопрос 1 из 13–15")
+    seen: list[tuple[int, int, int]] = []
+    while not is_result(screen):
+        match = PROGRESS.match(screen.text)
+        if match:
+            number, fewest, most = match.group(1, 2, 3)
+            seen.append((int(number), int(fewest), int(most or fewest)))
+        screen = await advance(student, screen, with_track(track, worst))
+    numbers = [number for number, _fewest, _most in seen]
+    assert numbers == list(range(1, len(seen) + 1))
+    for (_n, fewest, most), (_m, later_fewest, later_most) in itertools.pairwise(seen):
+        assert fewest <= later_fewest <= later_most <= most
+    assert seen[-1][1] == seen[-1][2] == len(seen), "the last question knows the real total"
 
 
 async def test_explanation_is_shown_after_a_situational_answer(student: Student) -> None:
@@ -117,13 +136,19 @@ async def test_explanation_is_shown_after_a_situational_answer(student: Student)
 
 async def test_back_undoes_the_last_answer(student: Student, running: RunningBot) -> None:
     screen = await begin(student)
-    screen = await advance(student, screen, best)  # q_angry
-    screen = await advance(student, screen, best)  # q_listen
+    angry = await advance(student, screen, best)  # q_angry
+    screen = await advance(student, angry, best)  # q_listen
+    record = student.emu.get_message(student.user_id, angry.message_id)
+    assert "Ваш ответ:" in record.text  # the answer and its explanation stay as a record
     data = step_of(screen)
     assert data is not None
     assert data.node == "q_listen"
     await press_act(student, screen, Act.BACK)
     edited = await student.expect_edit(screen)
+    # The undone answer and its explanation leave the chat: only the question is asked again.
+    assert student.emu.get_message(student.user_id, angry.message_id).deleted
+    live = [m for m in student.emu.bot_messages(student.user_id) if not m.deleted]
+    assert not any("Ваш ответ:" in m.text for m in live if m.text)
     back_at = step_of(edited)
     assert back_at is not None
     assert back_at.node == "q_angry"
@@ -214,7 +239,7 @@ async def test_english_student_takes_the_quiz_in_english(
     assert intro.text.startswith(QUIZ.title.get("en"))
     screen = await next_screen(john)
     screen = await advance(john, screen, best)
-    assert screen.text.startswith("Question 1 of ~15")
+    assert screen.text.startswith("Question 1 of 13–15")
     assert QUIZ.node("q_angry").text.get("en").strip()[:30] in screen.text
 
 
@@ -239,9 +264,11 @@ async def test_share_and_tips_buttons(student: Student, running: RunningBot) -> 
     assert "t.me/share/url" in share[0]
     assert "careerbot_test_bot%3Fstart%3Dshare" in share[0]
     answer = await student.press("📬 Получать советы")
-    assert "Первый совет скоро придёт" in str(answer["text"])
     overview = await student.expect_message()
     assert "Советы по развитию" in overview.text
+    when = re.search(r"Следующий совет: (\d\d\.\d\d \d\d:\d\d)", overview.text)
+    assert when is not None, overview.text
+    assert str(answer["text"]) == f"Готово, вы подписаны! Первый совет: {when.group(1)}."
     assert running.app is not None
     status = await running.app.db.fetchval(
         "SELECT status FROM tip_subscriptions WHERE user_id = ?", (student.user_id,)

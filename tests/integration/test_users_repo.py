@@ -1,7 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.db import Database
-from bot.db.users import SeenUser, UsersRepo
+from bot.db.users import UsersRepo
+from bot.domain import SeenUser
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ async def test_created_once_then_refreshed(db: Database) -> None:
     assert user.created_at == T0
     assert user.last_seen_at == later
     assert (user.first_name, user.username, user.language_code) == ("Anna", "anna", "en")
-    assert await repo.count() == 1
+    assert await db.fetchval("SELECT COUNT(*) FROM users") == 1
 
 
 async def test_first_touch_source_wins(db: Database) -> None:

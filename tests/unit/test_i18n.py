@@ -2,6 +2,7 @@
 catalogs load without a build step."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from aiogram.utils.i18n import gettext, lazy_gettext
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR, build_i18n, pick_locale
+from bot.i18n import LOCALES_DIR, build_i18n, human_duration, pick_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "__": None, "lazy_gettext": None, "ngettext": (1, 2)}
@@ -118,10 +119,11 @@ def test_no_fuzzy_entries(locale: str) -> None:
     assert not fuzzy, fuzzy
 
 
-def test_russian_plurals() -> None:
-    i18n = build_i18n("ru")
-    forms = [
-        i18n.gettext("every {days} day", "every {days} days", n, locale="ru").format(days=n)
-        for n in (2, 5, 21)
-    ]
-    assert forms == ["каждые 2 дня", "каждые 5 дней", "каждый 21 день"]
+def test_durations_are_words_with_plurals() -> None:
+    forms = [human_duration(timedelta(days=n), "ru") for n in (2, 5, 21)]
+    assert forms == ["2 дня", "5 дней", "21 день"]
+    assert human_duration(timedelta(hours=36), "ru") == "1 день 12 часов"
+    assert human_duration(timedelta(hours=36), "en") == "1 day 12 hours"
+    # 0.01 h used to show as "0.01 ч"
+    assert human_duration(timedelta(hours=0.01), "ru") == "36 секунд"
+    assert human_duration(timedelta(0), "en") == "0 seconds"

@@ -201,3 +201,22 @@ def test_question_counts_are_reported_per_node(quiz: Quiz) -> None:
     assert len(questions) == 16
     assert graph.bounds["result"] == (0, 0)
     assert graph.bounds["q_growth"] == (1, 1)
+
+
+# Past-tense verbs and short adjectives in the first person carry a gender in Russian
+# ("устал", "спокоен"); options a student picks about themselves must not. A heuristic:
+# such a word first in an option or right after "я".
+_GENDERED_SELF = re.compile(r"(?:^|[.!?:—]\s*|\b(?:я|как)\s+)([А-ЯЁа-яё]{3,}(?:л|лся|ен|ан|ян))\b")
+_NEUTRAL = frozenset({"план", "клиент"})
+
+
+def test_first_person_options_are_gender_neutral() -> None:
+    quiz = load_quiz(ROOT / "quizzes" / "support_role.yaml")
+    found = []
+    for node in quiz.nodes:
+        for option in getattr(node, "options", ()):
+            text = option.text.get("ru")
+            for word in _GENDERED_SELF.findall(text):
+                if word.lower() not in _NEUTRAL:
+                    found.append(f"{node.id}/{option.id}: {word} in «{text}»")
+    assert not found, "\n".join(found)

@@ -74,13 +74,15 @@ def test_bar() -> None:
 @pytest.mark.parametrize("locale", ["ru", "en"])
 def test_every_screen_of_the_shipped_quiz_fits_one_message(locale: str) -> None:
     """Question + options, and question + answer + explanation, stay within 4096 chars."""
-    from bot.db.attempts import AttemptRow
+    from bot.domain import Attempt, AttemptStatus
     from bot.quiz import InfoNode, QuestionNode, QuizRun
     from bot.telegram import MESSAGE_LIMIT
     from handlers.quiz.screens import answered_text, node_screen
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    attempt = AttemptRow(1, 1, QUIZ.id, QUIZ.version, "active", "x", 0, None, now, now, None, None)
+    attempt = Attempt(
+        1, 1, QUIZ.id, QUIZ.version, AttemptStatus.ACTIVE, "x", 0, None, False, now, now, None, None
+    )
     checked = 0
     for node in QUIZ.nodes:
         if not isinstance(node, QuestionNode | InfoNode):

@@ -1,0 +1,134 @@
+"""The domain's own types: what repositories return and services and handlers pass around.
+
+Plain values with no behaviour beyond what they mean, so the database layer, the
+services and the handlers speak the same words without importing each other:
+statuses are enums, a time window is a :class:`~bot.tips.planner.Window`, a
+frequency is a :class:`~datetime.timedelta`, never columns rebuilt at each call site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.tips.planner import Window
+
+
+class Role(StrEnum):
+    """What a member of staff may do. Students have no role."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"  # of one career centre
+    OPERATOR = "operator"  # broadcasts
+
+
+@dataclass(frozen=True, slots=True)
+class SeenUser:
+    """What an update tells us about its sender."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """Someone who talked to the bot in a private chat."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+    locale: str | None
+    """Chosen with /language; None means "follow Telegram's language"."""
+    source: str | None
+    """The first deep-link payload they arrived with."""
+    created_at: datetime
+    last_seen_at: datetime
+    blocked_at: datetime | None
+
+
+class AttemptStatus(StrEnum):
+    ACTIVE = "active"
+    FINISHED = "finished"
+    ABANDONED = "abandoned"  # a new attempt was started instead
+    OUTDATED = "outdated"  # the quiz changed under it
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One go at a quiz. Its state is its live answers replayed through the engine."""
+
+    id: int
+    user_id: int
+    quiz_id: str
+    quiz_version: int
+    status: AttemptStatus
+    current_node: str
+    step: int
+    """The number of live answers: every change is guarded by it."""
+    message_id: int | None
+    """The message that shows the current node (its buttons are the live ones)."""
+    paused: bool
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    profile: dict[str, Any] | None
+    """The stored profile (see :class:`bot.quiz.snapshot.StoredProfile`) once finished."""
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A student's wish to get learning tips, and when."""
+
+    user_id: int
+    status: SubscriptionStatus
+    timezone: str
+    window: Window
+    interval: timedelta
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed right before the request
+    SENT = "sent"
+    SKIPPED = "skipped"  # too late when its time came, or gone from the catalogue
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTip:
+    """One tip in a student's plan (a row of the tips outbox)."""
+
+    id: int
+    user_id: int
+    tip_id: str
+    position: int
+    due_at: datetime
+    status: OutboxStatus
+
+
+class Verdict(StrEnum):
+    """A student's feedback on a tip."""
+
+    USEFUL = "useful"
+    NOT_FOR_ME = "not_for_me"

@@ -1,0 +1,186 @@
+"""The one path for every message sent to many people: tips, reminders, and later
+broadcasts and digests.
+
+Each kind of mass message is a :class:`Source`: on every tick it says what is due,
+already rendered, as :class:`Letter` objects that know how to claim their row right
+before the request and how to record the outcome. The delivery sends them all
+through the one rate-limited :class:`~bot.broadcast.Sender`, so every source shares
+one budget (429 pauses everyone), and a 403 marks the student as having blocked the
+bot, whichever source was sending. The scheduler only calls :meth:`Delivery.tick`;
+everything that must survive a restart lives in the sources' rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from bot.broadcast import Blocked, Delivered, Failed, Sender, SendOutcome
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+SEND_CONCURRENCY = 8
+
+
+async def _always() -> bool:
+    return True
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _ignore(outcome: SendOutcome) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One rendered message for one chat, with its source's bookkeeping.
+
+    `claim` runs right before each try (again after a 429 pause): False means the
+    message must not go after all (the student paused, stopped or blocked meanwhile),
+    and `release` then gives the row back. `settle` records the final outcome.
+    """
+
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    claim: Callable[[], Awaitable[bool]] = _always
+    release: Callable[[], Awaitable[None]] = _nothing
+    settle: Callable[[SendOutcome], Awaitable[None]] = _ignore
+
+    async def send(self, bot: Bot) -> Message:
+        return await bot.send_message(self.chat_id, self.text, reply_markup=self.markup)
+
+
+@dataclass
+class SourceReport:
+    sent: int = 0
+    skipped: int = 0
+    blocked: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.skipped or self.blocked or self.failed)
+
+
+class Source(Protocol):
+    """A kind of mass message (tips, reminders, ...)."""
+
+    name: str
+
+    async def recover(self) -> None:
+        """At start-up: undo what a crash left half-done (e.g. rows left 'sending')."""
+
+    async def collect(self, now: datetime, report: SourceReport) -> Sequence[Letter]:
+        """What is due now, rendered; rows that will never go are settled here (skipped)."""
+
+
+@dataclass
+class TickReport:
+    sources: dict[str, SourceReport] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def of(self, name: str) -> SourceReport:
+        return self.sources.setdefault(name, SourceReport())
+
+    def __str__(self) -> str:
+        parts = [f"{name} {vars(report)}" for name, report in self.sources.items() if report]
+        return "; ".join(parts + self.errors) or "nothing to do"
+
+
+class _NotWanted(Exception):
+    """The letter must not be sent after all: its claim was refused."""
+
+
+class Delivery:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        sender: Sender,
+        sources: Sequence[Source],
+        on_blocked: Callable[[int], Awaitable[None]],
+        clock: Clock,
+    ) -> None:
+        self._bot = bot
+        self._sender = sender
+        self._sources = tuple(sources)
+        self._on_blocked = on_blocked
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    async def recover(self) -> None:
+        for source in self._sources:
+            await source.recover()
+
+    async def tick(self) -> TickReport:
+        """Send what every source has due, in order. Never raises."""
+        report = TickReport()
+        if self._lock.locked():
+            return report  # the previous tick is still sending
+        async with self._lock:
+            for source in self._sources:
+                source_report = report.of(source.name)
+                try:
+                    letters = await source.collect(self._clock.now(), source_report)
+                    await self._send_all(letters, source_report)
+                except Exception as exc:  # the scheduler must keep ticking; the log says why
+                    log.exception("delivery of %s failed", source.name)
+                    report.errors.append(f"{source.name}: {exc}")
+        if any(report.sources.values()) or report.errors:
+            log.info("delivery tick: %s", report)
+        return report
+
+    async def wait_idle(self, grace: float) -> None:
+        """Let a tick that is sending finish (at shutdown), at most `grace` seconds."""
+        try:
+            async with asyncio.timeout(grace), self._lock:
+                pass
+        except TimeoutError:
+            log.warning("shutdown: delivery was still sending after %.0fs", grace)
+
+    async def _send_all(self, letters: Sequence[Letter], report: SourceReport) -> None:
+        gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def one(letter: Letter) -> None:
+            async with gate:
+                await self._send(letter, report)
+
+        results = await asyncio.gather(*(one(letter) for letter in letters), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("a send failed", exc_info=result)
+
+    async def _send(self, letter: Letter, report: SourceReport) -> None:
+        async def call() -> Message:
+            if not await letter.claim():
+                raise _NotWanted
+            return await letter.send(self._bot)
+
+        outcome: SendOutcome
+        try:
+            outcome = await self._sender.deliver(call, letter.chat_id)
+        except _NotWanted:
+            await letter.release()
+            return
+        except Exception:
+            log.exception("sending to chat %d failed", letter.chat_id)
+            outcome = Failed("unexpected error, see the log")
+        if isinstance(outcome, Delivered):
+            report.sent += 1
+        elif isinstance(outcome, Blocked):
+            report.blocked += 1
+            await self._on_blocked(letter.chat_id)
+        else:
+            report.failed += 1
+        await letter.settle(outcome)

@@ -1,0 +1,95 @@
+"""The tips outbox as a delivery source: due rows of active subscribers, rendered in
+each student's language; rows too late to be useful are skipped, never dumped at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+
+from bot.broadcast import Blocked, Delivered, SendOutcome
+from bot.db.tips import DueTip, TipsRepo
+from bot.domain import OutboxStatus
+from bot.i18n import pick_locale
+from bot.services.delivery import Letter, SourceReport
+from bot.tips.catalogue import Tip, TipCatalogue
+from bot.tips.planner import PendingTip, select_due
+
+log = logging.getLogger(__name__)
+
+TipRenderer = Callable[[TipCatalogue, Tip, str], tuple[str, InlineKeyboardMarkup | None]]
+
+
+class TipsOutbox:
+    name = "tips"
+
+    def __init__(
+        self,
+        *,
+        repo: TipsRepo,
+        catalogue: TipCatalogue,
+        i18n: I18n,
+        render: TipRenderer,
+        grace: timedelta,
+        batch: int = 1000,
+    ) -> None:
+        self._repo = repo
+        self._catalogue = catalogue
+        self._i18n = i18n
+        self._render = render
+        self._grace = grace
+        self._batch = batch
+
+    async def recover(self) -> None:
+        """Rows a crash left half-sent go back to the queue (sent again at most once)."""
+        released = await self._repo.release_interrupted()
+        if released:
+            log.warning("%d tip(s) interrupted mid-send are queued again", released)
+
+    async def collect(self, now: datetime, report: SourceReport) -> Sequence[Letter]:
+        due = await self._repo.due(now, self._batch)
+        by_id = {item.tip.id: item for item in due}
+        send, skip = select_due(
+            [PendingTip(d.tip.id, d.tip.user_id, d.tip.tip_id, d.tip.due_at) for d in due],
+            now,
+            self._grace,
+        )
+        await self._repo.mark([row.id for row in skip], OutboxStatus.SKIPPED, "stale when due")
+        report.skipped += len(skip)
+        letters: list[Letter] = []
+        gone: list[int] = []
+        for row in send:
+            item = by_id[row.id]
+            tip = self._catalogue.get(item.tip.tip_id)
+            if tip is None:
+                gone.append(row.id)
+                continue
+            letters.append(self._letter(item, tip, now))
+        await self._repo.mark(gone, OutboxStatus.SKIPPED, "the tip is no longer in the catalogue")
+        report.skipped += len(gone)
+        return letters
+
+    def _letter(self, item: DueTip, tip: Tip, now: datetime) -> Letter:
+        row_id = item.tip.id
+        locale = pick_locale(item.locale, item.language_code, self._i18n.default_locale)
+        with self._i18n.context(), self._i18n.use_locale(locale):
+            text, markup = self._render(self._catalogue, tip, locale)
+
+        async def claim() -> bool:
+            return await self._repo.claim(row_id)
+
+        async def release() -> None:
+            await self._repo.release(row_id)
+
+        async def settle(outcome: SendOutcome) -> None:
+            if isinstance(outcome, Delivered):
+                await self._repo.mark_sent(row_id, outcome.message_id, now)
+            elif isinstance(outcome, Blocked):
+                await self._repo.mark([row_id], OutboxStatus.CANCELLED, outcome.reason)
+            else:
+                await self._repo.mark([row_id], OutboxStatus.FAILED, outcome.reason)
+
+        return Letter(item.tip.user_id, text, markup, claim, release, settle)
