@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import CoreSettings, Settings, SettingsError, load_settings
-from bot.db import MigrationError
+from bot.db import DatabaseOpenError, MigrationError
 from bot.logs import setup_logging
 from bot.quiz import QuizError
 
@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
+        return 2
+    except DatabaseOpenError as exc:
+        print(f"DATABASE_PATH: {exc}", file=sys.stderr)
         return 2
     except MigrationError as exc:
         print(f"Migration failed: {exc}", file=sys.stderr)

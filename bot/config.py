@@ -155,10 +155,6 @@ class Settings(CoreSettings):
     def api_base_url(self) -> str:
         return str(self.telegram_api_url).rstrip("/")
 
-    @property
-    def is_official_api(self) -> bool:
-        return self.api_base_url == OFFICIAL_API_URL
-
 
 S = TypeVar("S", bound=CoreSettings)
 

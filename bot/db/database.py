@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -103,16 +104,51 @@ class Database:
             await self._conn.close()
 
 
-async def open_database(path: Path | str) -> Database:
-    """Open (creating folders as needed) the database with the pragmas we rely on."""
-    db_path = Path(path)
-    if str(db_path) != ":memory:":
+class DatabaseOpenError(Exception):
+    """The database file cannot be used; the message says which path and why, in one line."""
+
+
+def _check_path(db_path: Path) -> None:
+    """Create the folders of `db_path`; refuse a path that cannot be a database file."""
+    if str(db_path) in ("", ".") or db_path.is_dir():
+        raise DatabaseOpenError(
+            f"{str(db_path) or '(empty)'} is a folder: give a file path, such as "
+            f"{db_path / 'bot.sqlite3'}"
+        )
+    try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(db_path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA synchronous = NORMAL")
+    except FileExistsError:
+        blocker = next(p for p in (db_path.parent, *db_path.parent.parents) if p.is_file())
+        raise DatabaseOpenError(
+            f"cannot create the folder for {db_path}: {blocker} is a file"
+        ) from None
+    except OSError as exc:
+        raise DatabaseOpenError(
+            f"cannot create the folder {db_path.parent}: {exc.strerror or exc}"
+        ) from None
+
+
+async def open_database(path: Path | str) -> Database:
+    """Open (creating folders as needed) the database with the pragmas we rely on.
+
+    Raises :class:`DatabaseOpenError` with a one-line reason for a path that is a
+    folder, lies below a file, or cannot be written.
+    """
+    db_path = Path(path)
+    if str(path) != ":memory:":
+        _check_path(db_path)
+    try:
+        conn = await aiosqlite.connect(db_path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseOpenError(f"cannot open {db_path}: {exc}") from None
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error as exc:
+        await conn.close()  # else its thread outlives the event loop
+        raise DatabaseOpenError(f"cannot use {db_path} as a database: {exc}") from None
     log.debug("database opened at %s", db_path)
     return Database(conn, db_path)

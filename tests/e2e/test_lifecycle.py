@@ -114,6 +114,45 @@ async def test_missing_token_names_the_variable(tmp_path: Path) -> None:
     assert len(err.decode().strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("{tmp}", "is a folder"),
+        ("", "is a folder"),
+        ("{tmp}/a_file/db.sqlite3", "a_file is a file"),
+        ("{tmp}/a_folder", "is a folder"),
+        ("/proc/careerbot/db.sqlite3", "cannot create the folder /proc/careerbot"),
+    ],
+)
+@pytest.mark.parametrize("command", ["migrate", "run"])
+async def test_a_bad_database_path_gives_one_clear_line(
+    tmp_path: Path, command: str, value: str, reason: str
+) -> None:
+    (tmp_path / "a_file").write_text("not a folder")
+    (tmp_path / "a_folder").mkdir()
+    env = subprocess_env(
+        DATABASE_PATH=value.format(tmp=tmp_path),
+        BOT_TOKEN=TEST_TOKEN,
+        TELEGRAM_API_URL="http://127.0.0.1:9",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    lines = err.decode().strip().splitlines()
+    assert proc.returncode == 2, err.decode()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("DATABASE_PATH: ")
+    assert reason in lines[0]
+
+
 async def test_migrate_command_applies_and_reports(tmp_path: Path) -> None:
     db_path = tmp_path / "nested" / "db.sqlite3"
     env = subprocess_env(DATABASE_PATH=str(db_path))
