@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -74,9 +75,12 @@ def build_router() -> Router:
     router.callback_query.register(
         settings_subscribe, TipsCb.filter(F.action == TipsAction.SUBSCRIBE)
     )
-    router.callback_query.register(settings_pause, TipsCb.filter(F.action == TipsAction.PAUSE))
-    router.callback_query.register(settings_resume, TipsCb.filter(F.action == TipsAction.RESUME))
-    router.callback_query.register(settings_stop, TipsCb.filter(F.action == TipsAction.STOP))
+    for action, change in (
+        (TipsAction.PAUSE, TipsService.pause),
+        (TipsAction.RESUME, TipsService.resume),
+        (TipsAction.STOP, TipsService.stop),
+    ):
+        router.callback_query.register(settings_status(change), TipsCb.filter(F.action == action))
     router.callback_query.register(
         settings_window,
         TipsCb.filter(F.action == TipsAction.WINDOW),
@@ -338,37 +342,23 @@ async def settings_subscribe(
     callback_answer.text = subscribed_text(view)
 
 
-async def settings_pause(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    user: User,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    await _saved(query, callback_answer, bot, user, await tips.pause(user.id), i18n.current_locale)
+def settings_status(
+    change: Callable[[TipsService, int], Awaitable[Overview]],
+) -> Callable[..., Awaitable[None]]:
+    """The handler of a /tips button that changes the status (pause, resume, stop)."""
 
+    async def handler(
+        query: CallbackQuery,
+        callback_answer: CallbackAnswer,
+        bot: Bot,
+        user: User,
+        tips: TipsService,
+        i18n: I18n,
+    ) -> None:
+        view = await change(tips, user.id)
+        await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
 
-async def settings_resume(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    user: User,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    await _saved(query, callback_answer, bot, user, await tips.resume(user.id), i18n.current_locale)
-
-
-async def settings_stop(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    user: User,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    await _saved(query, callback_answer, bot, user, await tips.stop(user.id), i18n.current_locale)
+    return handler
 
 
 async def settings_window(
