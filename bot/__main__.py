@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--language", default="ru", help="your simulated Telegram language code (ru, en, ...)"
     )
+    play.add_argument(
+        "--media",
+        type=Path,
+        default=Path("data/playground-media"),
+        metavar="FOLDER",
+        help="where pictures and files the bot sends are saved (default: %(default)s)",
+    )
     return parser
 
 
@@ -78,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     user_id=args.user_id,
                     first_name=args.name,
                     language_code=args.language,
+                    media_dir=args.media,
                 )
             )
     except SettingsError as exc:

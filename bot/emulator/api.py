@@ -624,6 +624,7 @@ class BotApi:
     def _upload(self, upload: UploadedFile, kind: str) -> EmuMedia:
         if not upload.data:
             raise bad_request("file must be non-empty")
+        name = PurePosixPath(upload.filename.replace("\\", "/")).name or kind
         if kind == "photo":
             size = image_size(upload.data)
             if size is None:
@@ -633,8 +634,9 @@ class BotApi:
                 self.state.store_file("photo", upload.data, extension=extension, width=w, height=h)
                 for w, h in photo_sizes(*size)
             ]
-            return self.state.register_media(EmuMedia(kind="photo", files=files))
-        name = PurePosixPath(upload.filename.replace("\\", "/")).name or "document"
+            # Telegram drops a photo's file name; it is kept here only for local tools
+            # (the playground saves pictures under it) and never shown to the bot.
+            return self.state.register_media(EmuMedia(kind="photo", files=files, file_name=name))
         mime = mimetypes.guess_type(name)[0]
         if mime is None and upload.content_type not in (None, "application/octet-stream"):
             mime = upload.content_type

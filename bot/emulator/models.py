@@ -101,7 +101,7 @@ class EmuMedia:
 
     kind: MediaKind
     files: list[StoredFile]
-    file_name: str | None = None
+    file_name: str | None = None  # a photo's is the upload's, kept for local tools only
     mime_type: str | None = None
     duration: int | None = None
     emoji: str | None = None
