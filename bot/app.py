@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -24,11 +23,10 @@ from bot.db.fsm_storage import SQLiteStorage
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
+from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
-from bot.quiz import load_quizzes
 from bot.services.quiz import QuizService
 from bot.services.tips import TipsConfig, TipsService
-from bot.tips.catalogue import load_tips
 from handlers import build_router
 from handlers.menu import set_commands
 from handlers.tips import reminder_screen, tip_screen
@@ -36,7 +34,6 @@ from handlers.tips import reminder_screen, tip_screen
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
-QUIZZES_DIR = Path(__file__).resolve().parents[1] / "quizzes"
 
 
 @dataclass
@@ -98,8 +95,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     i18n = build_i18n(settings.default_locale)
     users = UsersRepo(db)
     try:
-        quizzes = load_quizzes(QUIZZES_DIR)
-        catalogue = load_tips(QUIZZES_DIR / "tips.yaml")
+        content = load_content(content_folder(settings.content_dir))
+        quizzes, catalogue = content.quizzes, content.tips
     except BaseException:
         await db.close()
         raise
