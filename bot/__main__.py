@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import CoreSettings, Settings, SettingsError, load_settings
+from bot.content import ContentError
 from bot.db import DatabaseOpenError, MigrationError
 from bot.logs import setup_logging
-from bot.quiz import QuizError
 
 log = logging.getLogger("careerbot")
 
@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     quiz = sub.add_parser("quiz", help="check quiz files or draw a quiz as a diagram")
     quiz_sub = quiz.add_subparsers(dest="quiz_command", required=True, metavar="ACTION")
     check = quiz_sub.add_parser(
-        "check", help="validate quiz files (default: every file in quizzes/)"
+        "check",
+        help="validate quiz and tips files (default: every file of CONTENT_DIR, "
+        "else of the content shipped with the bot)",
     )
     check.add_argument("files", nargs="*", type=Path, metavar="FILE")
     graph = quiz_sub.add_parser("graph", help="print a quiz as a Mermaid or Graphviz diagram")
@@ -71,11 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return _migrate()
         if args.command == "quiz":
-            from bot.quiz.cli import run_check, run_graph
-
-            if args.quiz_command == "check":
-                return run_check(args.files, sys.stdout)
-            return run_graph(args.file, args.format, sys.stdout)
+            return _quiz(args)
         if args.command == "playground":
             from bot.playground import run_playground
 
@@ -98,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MigrationError as exc:
         print(f"Migration failed: {exc}", file=sys.stderr)
         return 1
-    except QuizError as exc:
-        print("Quiz content has problems; run `careerbot quiz check`:", file=sys.stderr)
+    except ContentError as exc:
+        print("Content files have problems; run `careerbot quiz check`:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -127,6 +125,19 @@ def _run() -> int:
         print(f"Cannot reach the Bot API at {settings.api_base_url}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    from bot.content import run_check
+    from bot.kinds import KINDS, content_folder
+    from bot.quiz.cli import run_graph
+
+    if args.quiz_command == "graph":
+        return run_graph(args.file, args.format, sys.stdout, kinds=KINDS)
+    # Only the default folder needs the settings: named files are checked even with a bad .env.
+    configured = load_settings(CoreSettings).content_dir if not args.files else None
+    folder = content_folder(configured)
+    return run_check(args.files, sys.stdout, kinds=KINDS, folder=folder)
 
 
 def _migrate() -> int:

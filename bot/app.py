@@ -7,7 +7,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -27,8 +26,9 @@ from bot.db.fsm_storage import SQLiteStorage
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
+from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
-from bot.quiz import Quiz, load_quizzes
+from bot.quiz import Quiz
 from bot.services.delivery import Delivery
 from bot.services.quiz import QuizService
 from bot.services.reminders import QuizReminders
@@ -36,7 +36,7 @@ from bot.services.staff import StaffService
 from bot.services.students import StudentService
 from bot.services.tips import PlanSettings, TipsService
 from bot.services.tips_outbox import TipsOutbox
-from bot.tips.catalogue import TipCatalogue, load_tips
+from bot.tips.catalogue import TipCatalogue
 from handlers import build_router
 from handlers.errors import AnswerPresses
 from handlers.menu import set_commands
@@ -45,7 +45,6 @@ from handlers.tips import reminder_screen, tip_screen
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
-QUIZZES_DIR = Path(__file__).resolve().parents[1] / "quizzes"
 
 
 @dataclass(frozen=True)
@@ -173,8 +172,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
 
     i18n = build_i18n(settings.default_locale)
     try:
-        quizzes = load_quizzes(QUIZZES_DIR)
-        catalogue = load_tips(QUIZZES_DIR / "tips.yaml")
+        content = load_content(content_folder(settings.content_dir))
+        quizzes, catalogue = content.quizzes, content.tips
     except BaseException:
         await db.close()
         raise

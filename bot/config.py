@@ -23,10 +23,10 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.content import LOCALES as LOCALES  # re-exported: handlers and i18n read it here
 from bot.tips.planner import DEFAULT_WINDOW, Window, parse_duration
 
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
-LOCALES = ("ru", "en")
 Locale = Literal["ru", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -37,6 +37,8 @@ EXPECTED: dict[str, str] = {
     "BOT_TOKEN": "the token from @BotFather, like 123456789:AAE... (digits, a colon, 20+ chars)",
     "TELEGRAM_API_URL": "an http(s) URL of a Bot API server, e.g. https://api.telegram.org",
     "DATABASE_PATH": "a file path for the SQLite database, e.g. data/bot.sqlite3",
+    "CONTENT_DIR": "an existing folder of content files (a quiz and tips.yaml), "
+    "or empty for the content shipped with the bot",
     "ADMIN_IDS": "comma-separated numeric Telegram user ids, e.g. 12345,67890",
     "DEFAULT_LOCALE": "one of: " + ", ".join(LOCALES),
     "TIMEZONE": "an IANA time zone name, e.g. Europe/Moscow",
@@ -67,6 +69,8 @@ class CoreSettings(BaseSettings):
     )
 
     database_path: Path = Path("data/bot.sqlite3")
+    content_dir: Path | None = None
+    """Folder of content files (quizzes, tips); None = the content shipped in the package."""
     default_locale: Locale = "ru"
     timezone: str = "Europe/Moscow"
     log_level: LogLevel = "INFO"
@@ -78,6 +82,18 @@ class CoreSettings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("content_dir", mode="before")
+    @classmethod
+    def _empty_is_packaged(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError("not a folder")
         return value
 
     @field_validator("log_level", mode="before")

@@ -4,9 +4,12 @@ by the line of a fragment of the file."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from bot.quiz.cli import run_check
+from bot.content import run_check as check_content
+from bot.kinds import KINDS, content_folder
 
 QUIZ_TRAITS = (
     "patience",
@@ -20,6 +23,11 @@ QUIZ_TRAITS = (
     "learning",
 )
 """The qualities the seed articles name: the traits of the shipped quiz."""
+
+
+def run_check(paths: Sequence[Path], out: TextIO) -> int:
+    """`careerbot quiz check` with the bot's kinds (no paths: the packaged content)."""
+    return check_content(paths, out, kinds=KINDS, folder=content_folder(None))
 
 
 def line_of(text: str, fragment: str) -> int:

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.db.database import Database
+from bot.resources import PACKAGED_MIGRATIONS
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = PACKAGED_MIGRATIONS
 FILE_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # The first word of a statement that would manage the transaction itself.
 _TX_WORDS = re.compile(r"(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)

@@ -1,7 +1,9 @@
 """The quiz engine: quiz files, their checker, taking a quiz, and scoring it.
 
 Plain Python on purpose: no aiogram, no database, no event loop. The bot stores an
-attempt as its answers and replays them through :class:`QuizRun`.
+attempt as its answers and replays them through :class:`QuizRun`. Quiz files are
+content files of ``kind: quiz`` (:data:`QUIZ_KIND`); the machinery they share with
+other kinds is :mod:`bot.content`.
 """
 
 from bot.quiz.errors import (
@@ -9,14 +11,13 @@ from bot.quiz.errors import (
     NotAQuestion,
     NotCurrentNode,
     NothingToUndo,
-    Problem,
-    QuizError,
     QuizFinished,
     QuizNotFinished,
     QuizRunError,
     ReplayError,
     UnknownOption,
 )
+from bot.quiz.kind import QUIZ_KIND
 from bot.quiz.loader import load_quiz, load_quizzes
 from bot.quiz.models import (
     CONTINUE,
@@ -37,6 +38,7 @@ from bot.quiz.scoring import Profile, SpecialisationFit, TraitScore
 __all__ = [
     "CONTINUE",
     "LOCALES",
+    "QUIZ_KIND",
     "Answer",
     "Band",
     "InfoNode",
@@ -46,12 +48,10 @@ __all__ = [
     "NotCurrentNode",
     "NothingToUndo",
     "Option",
-    "Problem",
     "Profile",
     "Progress",
     "QuestionNode",
     "Quiz",
-    "QuizError",
     "QuizFinished",
     "QuizNotFinished",
     "QuizRun",

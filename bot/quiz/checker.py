@@ -8,29 +8,22 @@ may or may not match, so both its target and the fallback count as possible.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from bot.quiz.errors import Problem
+from bot.content import LOCALES, Loc, LocalizedText, Problem, SourceDoc, describe, text_problems
 from bot.quiz.graph import AnyNode, CountedPath, NodePredicate, QuizGraph
 from bot.quiz.models import (
-    LOCALES,
     OVERALL,
-    TEXT_MAX,
+    VOCABULARY,
     Condition,
-    LocalizedText,
     QuestionNode,
     Quiz,
     ResultNode,
     condition_scores,
 )
-from bot.quiz.source import Loc, SourceDoc
-from bot.quiz.validation import describe
-
-_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|&[a-zA-Z]+;|&#\d+;")
 
 
 @dataclass(frozen=True)
@@ -62,10 +55,7 @@ class _Check:
         self.problems.append(self.doc.problem(loc, message, key=not at_value))
 
     def warn(self, loc: Loc, message: str) -> None:
-        problem = self.doc.problem(loc, message)
-        self.problems.append(
-            Problem(problem.file, problem.line, problem.message, severity="warning")
-        )
+        self.problems.append(self.doc.problem(loc, message).as_warning())
 
     def run(self) -> QuizStats | None:
         self.duplicates()
@@ -203,16 +193,9 @@ class _Check:
                         self.texts(item, (*child, position))
 
     def text(self, text: str, loc: Loc, name: str, locale: str) -> None:
-        where = f"{name} ({locale}) of {describe(loc[:-2], self.doc.data)}"
-        markup = _MARKUP.search(text)
-        if markup:
-            self.error(
-                loc,
-                f"{where} looks like HTML markup ('{markup.group(0)}'): "
-                "texts are plain, the bot escapes them",
-            )
-        if len(text) > TEXT_MAX:
-            self.error(loc, f"{where} is too long: {len(text)} characters, at most {TEXT_MAX}")
+        where = f"{name} ({locale}) of {describe(loc[:-2], self.doc.data, VOCABULARY)}"
+        for message in text_problems(text, where):
+            self.error(loc, message)
 
     # --- outcomes ---------------------------------------------------------------------------
 

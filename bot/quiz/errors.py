@@ -1,34 +1,6 @@
-"""Errors of the quiz engine: content problems (with file and line) and run errors."""
+"""Errors of taking a quiz (content problems are :class:`bot.content.ContentError`)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with a content file, printed as ``file:line: message``."""
-
-    file: str
-    line: int
-    message: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {prefix}{self.message}"
-
-
-class QuizError(Exception):
-    """A quiz file cannot be used; ``problems`` says where and why."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems) or "invalid quiz")
 
 
 class QuizRunError(Exception):

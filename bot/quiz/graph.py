@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from bot.content import Loc
 from bot.quiz.models import InfoNode, QuestionNode, Quiz, ResultNode
-from bot.quiz.source import Loc
 
 AnyNode = QuestionNode | InfoNode | ResultNode
 NodePredicate = Callable[[AnyNode], bool]

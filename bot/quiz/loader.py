@@ -1,39 +1,56 @@
-"""Loading checked quizzes for the bot: a quiz with any error is never served."""
+"""Loading checked quizzes outside the bot (tests, tools): a quiz with any error is refused.
+
+The bot itself loads all its content at once with :func:`bot.kinds.load_content`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.quiz.content import check_files, content_files
-from bot.quiz.errors import Problem, QuizError
+from bot.content import ContentError, FileReport, Kinds, Problem, content_files, parse_file
+from bot.quiz.kind import QUIZ_KIND
 from bot.quiz.models import Quiz
+
+_QUIZ_ONLY = Kinds([QUIZ_KIND])
 
 
 def load_quiz(path: Path) -> Quiz:
-    """Parse, validate and check one quiz file; :class:`QuizError` lists every problem."""
-    (report,) = check_files([(path, str(path))])
+    """Parse, validate and check one quiz file; :class:`ContentError` lists every problem."""
+    doc = parse_file(path)
+    declared = doc.declared_kind
+    if isinstance(declared, str) and declared not in _QUIZ_ONLY:
+        line = doc.lines.line(("kind",))
+        raise ContentError([Problem(doc.name, line, f"kind '{declared}' is not a quiz")])
+    report = _QUIZ_ONLY.check_document(doc)
     if report.errors:
-        raise QuizError(report.errors)
-    if not isinstance(report.value, Quiz):
-        raise QuizError([Problem(report.name, 1, f"kind '{report.kind}' is not a quiz")])
+        raise ContentError(report.errors)
+    assert isinstance(report.value, Quiz)  # a quiz file without errors has validated
     return report.value
 
 
 def load_quizzes(folder: Path) -> dict[str, Quiz]:
-    """Every ``kind: quiz`` file of a folder, by quiz id; other kinds are left alone.
+    """Every ``kind: quiz`` file of a folder, by quiz id.
 
-    Raises :class:`QuizError` with the problems of all quiz files (and of files whose
-    kind cannot be told) if any has an error.
+    Files that say they are of another kind are left alone (the checker of their kind
+    looks at them). Raises :class:`ContentError` with the problems of all quiz files,
+    and of files whose kind cannot be read, if any has an error.
     """
-    reports = check_files([(path, str(path)) for path in content_files(folder)])
     problems: list[Problem] = []
-    quizzes: dict[str, Quiz] = {}
-    for report in reports:
-        if report.kind not in (None, "quiz"):
+    reports: list[FileReport] = []
+    for path in content_files(folder):
+        try:
+            doc = parse_file(path)
+        except ContentError as error:
+            problems.extend(error.problems)
             continue
+        declared = doc.declared_kind
+        if not isinstance(declared, str) or declared in _QUIZ_ONLY:
+            reports.append(_QUIZ_ONLY.check_document(doc))
+    quizzes: dict[str, Quiz] = {}
+    for report in _QUIZ_ONLY.cross_check(reports):
         problems.extend(report.errors)
         if isinstance(report.value, Quiz) and report.ok:
             quizzes[report.value.id] = report.value
     if problems:
-        raise QuizError(problems)
+        raise ContentError(problems)
     return quizzes

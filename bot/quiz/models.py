@@ -7,28 +7,26 @@ job of :mod:`bot.quiz.checker`, which can point at the line of each problem.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
     Strict,
-    StringConstraints,
     Tag,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from bot.content import CALLBACK_NOTE, Vocabulary, id_rule
+from bot.content.texts import LOCALES as LOCALES  # re-exported: the quiz's texts are these
+from bot.content.texts import LocalizedText as LocalizedText
+
 if TYPE_CHECKING:
     from bot.quiz.graph import QuizGraph
-
-LOCALES: tuple[str, ...] = ("ru", "en")
-"""Every text exists in each of these locales; the first is the fallback."""
 
 CONTINUE = "continue"
 """The option id stored for passing an info node (its "continue" button)."""
@@ -38,64 +36,22 @@ OVERALL = "overall"
 
 NODE_ID_MAX = 16
 OPTION_ID_MAX = 8
-TEXT_MAX = 3500
-"""Longest text, in characters: Telegram allows 4096 per message, the bot adds a frame."""
-
-CALLBACK_NOTE = "Telegram callback data is limited to 64 bytes"
-
-_OPTION_ID = re.compile(r"[a-z0-9_]+")
-_NAME_ID = re.compile(r"[a-z][a-z0-9_]*")
-
-
-def _id_checker(what: str, pattern: re.Pattern[str], max_len: int) -> AfterValidator:
-    def check(value: str) -> str:
-        if not pattern.fullmatch(value):
-            first = "" if pattern is _OPTION_ID else "start with a letter and "
-            raise PydanticCustomError(
-                "id_invalid",
-                "{what} id '{value}' must {first}use only a-z, 0-9 and _",
-                {"what": what, "value": value, "first": first},
-            )
-        if len(value) > max_len:
-            raise PydanticCustomError(
-                "id_too_long",
-                "{what} id '{value}' is too long: at most {max} characters",
-                {"what": what, "value": value, "max": max_len},
-            )
-        return value
-
-    return AfterValidator(check)
-
 
 StrictStr = Annotated[str, Strict()]
-NodeId = Annotated[StrictStr, _id_checker("node", _NAME_ID, NODE_ID_MAX)]
-OptionId = Annotated[StrictStr, _id_checker("option", _OPTION_ID, OPTION_ID_MAX)]
-TraitId = Annotated[StrictStr, _id_checker("trait", _NAME_ID, 24)]
-BandId = Annotated[StrictStr, _id_checker("band", _NAME_ID, 24)]
-SpecialisationId = Annotated[StrictStr, _id_checker("specialisation", _NAME_ID, 24)]
-QuizId = Annotated[StrictStr, _id_checker("quiz", _NAME_ID, 32)]
-Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+NodeId = Annotated[StrictStr, id_rule("node", NODE_ID_MAX, why=CALLBACK_NOTE)]
+OptionId = Annotated[
+    StrictStr, id_rule("option", OPTION_ID_MAX, letter_first=False, why=CALLBACK_NOTE)
+]
+TraitId = Annotated[StrictStr, id_rule("trait", 24, why=CALLBACK_NOTE)]
+BandId = Annotated[StrictStr, id_rule("band", 24, why=CALLBACK_NOTE)]
+SpecialisationId = Annotated[StrictStr, id_rule("specialisation", 24, why=CALLBACK_NOTE)]
+QuizId = Annotated[StrictStr, id_rule("quiz", 32, why=CALLBACK_NOTE)]
 Points = Annotated[int, Strict(), Field(ge=0, le=100)]
 Percent = Annotated[int, Strict(), Field(ge=0, le=100)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalizedText(_Model):
-    """A text in every locale of :data:`LOCALES`. Plain text: the bot escapes it."""
-
-    ru: Text
-    en: Text
-
-    def get(self, locale: str) -> str:
-        """The text in ``locale``, or in the first locale if that one is unknown."""
-        value = getattr(self, locale, None) if locale in LOCALES else None
-        return value if isinstance(value, str) else self.ru
-
-    def items(self) -> list[tuple[str, str]]:
-        return [(locale, self.get(locale)) for locale in LOCALES]
 
 
 # --- conditions: structured data, evaluated by bot.quiz.scoring, never by eval -------------
@@ -158,7 +114,8 @@ Condition = Annotated[
         custom_error_message="a condition needs 'score', 'all' or 'any'",
     ),
 ]
-UNION_TAGS = frozenset({"by_score", "all_of", "any_of", "question", "info", "result"})
+NODE_KINDS = ("question", "info", "result")
+UNION_TAGS = frozenset({"by_score", "all_of", "any_of", *NODE_KINDS})
 """Names pydantic puts into error locations for tagged unions (not fields of the file)."""
 
 
@@ -341,3 +298,26 @@ class Quiz(_Model):
 
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
+
+
+VOCABULARY = Vocabulary(
+    document="the quiz",
+    entities={
+        "traits": "trait",
+        "nodes": "node",
+        "options": "option",
+        "bands": "band",
+        "specialisations": "specialisation",
+    },
+    numbered={"rules": "rule"},
+    texts=frozenset(
+        {"title", "intro", "text", "name", "description", "explanation", "why", "learn", "button"}
+    ),
+    keyed=frozenset({"points", "weights"}),
+    conditions=frozenset({"when"}),
+    condition_parts=frozenset({"all", "any"}),
+    groups=frozenset({"outcomes"}),
+    union_tags=UNION_TAGS,
+    variants={"kind": NODE_KINDS},
+)
+"""How messages about a quiz file name its parts (see :mod:`bot.content.validation`)."""

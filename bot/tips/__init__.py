@@ -1,10 +1,12 @@
-"""Learning tips: the catalogue in ``quizzes/tips.yaml`` and the planner that decides
-which tip a student gets and when. Pure Python: no aiogram, no database, no event loop.
+"""Learning tips: the catalogue in ``quizzes/tips.yaml`` (content of ``kind: tips``,
+:data:`TIPS_KIND`) and the planner that decides which tip a student gets and when.
+Pure Python: no aiogram, no database, no event loop.
 """
 
 from bot.tips.catalogue import (
     CORE_CATEGORIES,
     CORE_MIN_TIPS,
+    TIPS_KIND,
     Tip,
     TipCatalogue,
     load_tips,
@@ -30,6 +32,7 @@ __all__ = [
     "CORE_MIN_TIPS",
     "DEFAULT_WINDOW",
     "RUSSIAN_TIMEZONES",
+    "TIPS_KIND",
     "PendingTip",
     "Tip",
     "TipCatalogue",

@@ -8,27 +8,33 @@ Plain Python: no aiogram, no database.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from bot.quiz.content import (
+from bot.content import (
+    CALLBACK_NOTE,
+    LOCALES,
+    NAME_ID,
+    ContentError,
     FileReport,
-    check_document,
-    check_files,
+    Kind,
+    Kinds,
+    Loc,
+    LocalizedText,
+    Problem,
+    SourceDoc,
+    Vocabulary,
     content_files,
-    register_cross_check,
-    register_kind,
+    id_rule,
+    parse_file,
+    text_problems,
+    validate,
 )
-from bot.quiz.errors import Problem, QuizError
-from bot.quiz.models import LOCALES, TEXT_MAX, LocalizedText, Quiz
-from bot.quiz.source import Loc, SourceDoc, parse_file
-from bot.quiz.validation import validate
+from bot.quiz import QUIZ_KIND, Quiz
 
 KIND = "tips"
 
@@ -45,30 +51,8 @@ TITLE_MAX = 100
 TIP_MAX = 1500
 """Longest tip in one locale (title, text and exercise together): one short message."""
 
-_TIP_ID = re.compile(r"[a-z0-9_]+")
-_NAME_ID = re.compile(r"[a-z][a-z0-9_]*")
-_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>|&[a-zA-Z]+;|&#\d+;")
-
-
-def _tip_id(value: str) -> str:
-    # The error types and context are those bot.quiz.validation knows how to retell.
-    if not _TIP_ID.fullmatch(value):
-        raise PydanticCustomError(
-            "id_invalid",
-            "{what} id '{value}' must {first}use only a-z, 0-9 and _",
-            {"what": "tip", "value": value, "first": ""},
-        )
-    if len(value) > TIP_ID_MAX:
-        raise PydanticCustomError(
-            "id_too_long",
-            "{what} id '{value}' is too long: at most {max} characters",
-            {"what": "tip", "value": value, "max": TIP_ID_MAX},
-        )
-    return value
-
-
 StrictStr = Annotated[str, Strict()]
-TipId = Annotated[StrictStr, AfterValidator(_tip_id)]
+TipId = Annotated[StrictStr, id_rule("tip", TIP_ID_MAX, letter_first=False, why=CALLBACK_NOTE)]
 
 
 class _Model(BaseModel):
@@ -166,8 +150,7 @@ class _Check:
         self.problems.append(self.doc.problem(loc, message))
 
     def warn(self, loc: Loc, message: str) -> None:
-        found = self.doc.problem(loc, message)
-        self.problems.append(Problem(found.file, found.line, found.message, severity="warning"))
+        self.problems.append(self.doc.problem(loc, message).as_warning())
 
     def run(self) -> None:
         self.categories()
@@ -180,7 +163,7 @@ class _Check:
         declared = self.catalogue.categories
         for category in declared:
             loc: Loc = ("categories", category)
-            if not _NAME_ID.fullmatch(category):
+            if not NAME_ID.fullmatch(category):
                 self.error(
                     loc,
                     f"category id '{category}' must start with a letter "
@@ -248,18 +231,8 @@ class _Check:
 
     def texts(self, text: LocalizedText, loc: Loc, what: str) -> None:
         for locale, value in text.items():
-            markup = _MARKUP.search(value)
-            if markup:
-                self.error(
-                    (*loc, locale),
-                    f"{what} ({locale}) looks like HTML markup ('{markup.group(0)}'): "
-                    "texts are plain, the bot escapes them",
-                )
-            if len(value) > TEXT_MAX:
-                self.error(
-                    (*loc, locale),
-                    f"{what} ({locale}) is too long: {len(value)} characters, at most {TEXT_MAX}",
-                )
+            for message in text_problems(value, f"{what} ({locale})"):
+                self.error((*loc, locale), message)
 
     def counts(self) -> None:
         counts = self.catalogue.counts()
@@ -276,24 +249,14 @@ class _Check:
                 self.warn(loc, f"category '{category}' has no tips")
 
 
-_LOCALE_OF_CATEGORY = re.compile(r"(missing|unknown) field '([^']*)' in ([a-z0-9_]+) of categories")
-_LOCALE_OF_EXERCISE = re.compile(r"(missing|unknown) field '([^']*)' in exercise of (.+)")
-
-
-def _retold(problem: Problem) -> Problem:
-    """Name locales as locales where the quiz's wording does not know the field holds a text."""
-    message = problem.message
-    if match := _LOCALE_OF_CATEGORY.fullmatch(message):
-        word, locale, category = match.groups()
-        message = f"{word} locale '{locale}' in name of category '{category}'"
-    elif match := _LOCALE_OF_EXERCISE.fullmatch(message):
-        word, locale, where = match.groups()
-        message = f"{word} locale '{locale}' in exercise of {where}"
-    else:
-        return problem
-    if word == "unknown":
-        message += f" (use {' and '.join(LOCALES)})"
-    return Problem(problem.file, problem.line, message, problem.severity)
+VOCABULARY = Vocabulary(
+    # The quiz's word for the whole file, kept from when tips were checked with its words.
+    document="the quiz",
+    entities={"tips": "tip", "traits": "trait"},
+    texts=frozenset({"title", "text", "exercise"}),
+    named_texts={"categories": "category"},
+)
+"""How messages about a tips file name its parts (see :mod:`bot.content.validation`)."""
 
 
 def _details(catalogue: TipCatalogue) -> str:
@@ -309,9 +272,9 @@ def check_tips_document(doc: SourceDoc) -> FileReport:
     quiz file too.
     """
     try:
-        catalogue = validate(TipCatalogue, doc)
-    except QuizError as error:
-        return FileReport(doc.name, problems=[_retold(p) for p in error.problems])
+        catalogue = validate(TipCatalogue, doc, VOCABULARY)
+    except ContentError as error:
+        return FileReport(doc.name, problems=list(error.problems))
     check = _Check(catalogue, doc)
     check.run()
     problems = sorted(set(check.problems), key=lambda p: (p.line, p.message))
@@ -322,7 +285,7 @@ def check_tips_document(doc: SourceDoc) -> FileReport:
 
 
 def _sibling_quizzes(doc: SourceDoc) -> list[FileReport]:
-    """Quiz files next to a tips file that was checked on its own."""
+    """Quiz files next to a tips file that was checked without them."""
     folder = doc.path.parent
     if not folder.is_dir():
         return []
@@ -332,10 +295,10 @@ def _sibling_quizzes(doc: SourceDoc) -> list[FileReport]:
             continue
         try:
             sibling = parse_file(path, str(path))
-        except QuizError:
+        except ContentError:
             continue
-        if isinstance(sibling.data, dict) and sibling.data.get("kind") == "quiz":
-            reports.append(check_document(sibling))
+        if sibling.declared_kind == QUIZ_KIND.name:
+            reports.append(QUIZ_KIND.check_document(sibling))
     return reports
 
 
@@ -372,7 +335,7 @@ def check_tips_traits(reports: Sequence[FileReport]) -> list[Problem]:
                 f"quiz '{catalogue.quiz}' ({found.name}) has errors: "
                 "fix them to check the traits of the tips",
             )
-            problems.append(Problem(problem.file, problem.line, problem.message, "warning"))
+            problems.append(problem.as_warning())
             continue
         if found is None:
             problems.append(
@@ -413,22 +376,42 @@ def _trait_problems(catalogue: TipCatalogue, quiz: Quiz, doc: SourceDoc) -> list
     return problems
 
 
-register_kind(KIND, check_tips_document)
-register_cross_check(check_tips_traits)
+def one_catalogue(reports: Sequence[FileReport]) -> list[Problem]:
+    """The bot reads one tip catalogue: a second tips file would be ignored."""
+    problems: list[Problem] = []
+    first: FileReport | None = None
+    for report in reports:
+        if not isinstance(report.value, TipCatalogue) or report.doc is None:
+            continue
+        if first is None:
+            first = report
+            continue
+        problems.append(
+            report.doc.problem(
+                ("kind",),
+                f"a second tips file (the first is {first.name}): the bot reads one catalogue",
+            )
+        )
+    return problems
+
+
+TIPS_KIND = Kind(KIND, check_tips_document, cross_checks=(check_tips_traits, one_catalogue))
+"""The tips kind, for a :class:`bot.content.Kinds` (the bot's list is in :mod:`bot.kinds`)."""
 
 
 # --- loading ----------------------------------------------------------------------------------
 
 
 def load_tips(path: Path) -> TipCatalogue:
-    """Parse and check a tips file (traits against its quiz, found next to it).
+    """Parse and check a tips file alone (traits against its quiz, found next to it).
 
-    Raises :class:`~bot.quiz.errors.QuizError` listing every error as ``file:line``;
-    warnings do not stop loading.
+    For tools and tests: the bot loads all its content at once with
+    :func:`bot.kinds.load_content`. Raises :class:`~bot.content.ContentError` listing
+    every error as ``file:line``; warnings do not stop loading.
     """
-    (report,) = check_files([(path, str(path))])
+    (report,) = Kinds([QUIZ_KIND, TIPS_KIND]).check_files([(path, str(path))])
     if report.errors:
-        raise QuizError(report.errors)
+        raise ContentError(report.errors)
     if not isinstance(report.value, TipCatalogue):
-        raise QuizError([Problem(report.name, 1, f"kind '{report.kind}' is not {KIND}")])
+        raise ContentError([Problem(report.name, 1, f"kind '{report.kind}' is not {KIND}")])
     return report.value

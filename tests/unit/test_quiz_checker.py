@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.quiz.cli import run_check, run_graph
-from bot.quiz.errors import QuizError
+from bot.content import ContentError
+from bot.quiz.cli import run_graph
 from bot.quiz.loader import load_quiz, load_quizzes
-from tests.checking import assert_problem, check_text, line_of
+from tests.checking import assert_problem, check_text, line_of, run_check
 
 MINI = """\
 kind: quiz
@@ -138,7 +138,7 @@ def test_load_quiz_raises_with_every_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     text = variant("next: q3\n    next: q2", "next: q9\n    next: q8")
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(QuizError) as caught:
+    with pytest.raises(ContentError) as caught:
         load_quiz(path)
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:{line_of(text, 'next: q9')}: next 'q9' of option 'b' of node 'q1' is not a node",

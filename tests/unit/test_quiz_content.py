@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import content_files
+from bot.kinds import KINDS, content_folder
 from bot.quiz import QuestionNode, Quiz, QuizRun, ResultNode, load_quiz, load_quizzes
-from bot.quiz.cli import run_check, run_graph
-from bot.quiz.content import check_files, content_files, default_folder
+from bot.quiz.cli import run_graph
 from bot.quiz.graph import QuizGraph, is_question
-from tests.checking import QUIZ_TRAITS
+from tests.checking import QUIZ_TRAITS, run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZZES = ROOT / "quizzes"
@@ -27,12 +28,12 @@ def quiz() -> Quiz:
 
 
 def test_default_folder_is_the_repository_quizzes() -> None:
-    assert default_folder() == QUIZZES
+    assert content_folder(None) == QUIZZES
 
 
 @pytest.mark.parametrize("path", content_files(QUIZZES), ids=lambda p: p.name)
 def test_every_content_file_passes_the_checker(path: Path) -> None:
-    (report,) = check_files([(path, path.name)])
+    (report,) = KINDS.check_files([(path, path.name)])
     assert report.problems == []
     assert report.ok
 

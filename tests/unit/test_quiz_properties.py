@@ -9,13 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.content import content_files
+from bot.kinds import KINDS, content_folder
 from bot.quiz import QuestionNode, Quiz, QuizRun
-from bot.quiz.content import check_files, content_files, default_folder
 from bot.quiz.graph import QuizGraph
 from bot.quiz.models import ResultNode
 from bot.quiz.scoring import Tally, scores_of
 
-REPORTS = check_files([(path, path.name) for path in content_files(default_folder())])
+REPORTS = KINDS.check_files([(path, path.name) for path in content_files(content_folder(None))])
 QUIZZES: dict[str, Quiz] = {r.name: r.value for r in REPORTS if isinstance(r.value, Quiz)}
 
 

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.content import ContentError
+from bot.kinds import KINDS
 from bot.quiz import load_quiz, load_quizzes
-from bot.quiz.cli import run_check
-from bot.quiz.content import check_files, known_kinds
-from bot.quiz.errors import QuizError
 from bot.tips import CORE_CATEGORIES, Tip, TipCatalogue, load_tips
 from bot.tips.catalogue import CORE_MIN_TIPS, TIP_ID_MAX
-from tests.checking import QUIZ_TRAITS, assert_problem, check_text, line_of
+from tests.checking import QUIZ_TRAITS, assert_problem, check_text, line_of, run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZZES = ROOT / "quizzes"
@@ -34,7 +33,7 @@ def catalogue() -> TipCatalogue:
 
 
 def test_tips_kind_is_registered() -> None:
-    assert "tips" in known_kinds()
+    assert "tips" in KINDS.names
 
 
 def test_check_command_prints_ok_for_both_files(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,7 +51,7 @@ def test_check_command_prints_ok_for_both_files(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_tips_file_checked_alone_finds_its_quiz_next_to_it() -> None:
-    (report,) = check_files([(TIPS, "tips.yaml")])
+    (report,) = KINDS.check_files([(TIPS, "tips.yaml")])
     assert report.problems == []
     assert isinstance(report.value, TipCatalogue)
 
@@ -487,7 +486,7 @@ def test_empty_traits(tmp_path: Path) -> None:
 def test_wrong_kind_for_load_tips(tmp_path: Path) -> None:
     path = tmp_path / "support_role.yaml"
     shutil.copy(SUPPORT, path)
-    with pytest.raises(QuizError) as caught:
+    with pytest.raises(ContentError) as caught:
         load_tips(path)
     assert caught.value.problems[0].message == "kind 'quiz' is not tips"
 
@@ -498,7 +497,7 @@ def test_load_tips_lists_every_error(tmp_path: Path) -> None:
     text = variant("traits: [empathy, patience]", "traits: [empathy, pateince]", text)
     path = tmp_path / "tips.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(QuizError) as caught:
+    with pytest.raises(ContentError) as caught:
         load_tips(path)
     messages = [p.message for p in caught.value.problems]
     assert len(messages) == 2

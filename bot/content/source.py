@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.quiz.errors import Problem, QuizError
+from bot.content.errors import ContentError, Problem
 
 Loc = tuple[str | int, ...]
 """Where a value sits in a document: keys and list indexes from the top."""
@@ -49,6 +49,11 @@ class SourceDoc:
     data: object
     lines: SourceMap
 
+    @property
+    def declared_kind(self) -> object:
+        """The top-level ``kind:`` as written (None when the file is not a mapping or lacks it)."""
+        return self.data.get("kind") if isinstance(self.data, dict) else None
+
     def problem(self, loc: Loc, message: str, *, key: bool = True) -> Problem:
         line = self.lines.line(loc) if key else self.lines.value_line(loc)
         return Problem(self.name, line, message)
@@ -58,11 +63,11 @@ class _Loader(yaml.SafeLoader):
     """The safe loader; only composition is used, construction is ours."""
 
 
-def _fail(name: str, line: int, message: str) -> QuizError:
-    return QuizError([Problem(name, line, message)])
+def _fail(name: str, line: int, message: str) -> ContentError:
+    return ContentError([Problem(name, line, message)])
 
 
-def _syntax_error(name: str, error: yaml.YAMLError) -> QuizError:
+def _syntax_error(name: str, error: yaml.YAMLError) -> ContentError:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     problem = getattr(error, "problem", None)
@@ -74,7 +79,7 @@ def _syntax_error(name: str, error: yaml.YAMLError) -> QuizError:
 
 
 def parse_text(text: str, name: str, path: Path | None = None) -> SourceDoc:
-    """Parse YAML text into plain data and a :class:`SourceMap`; raise :class:`QuizError`."""
+    """Parse YAML text into plain data and a :class:`SourceMap`; raise :class:`ContentError`."""
     loader = _Loader(text)
     lines = SourceMap()
     try:
