@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.emulator import EmuMessage
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
 SETTINGS_VARS = (
@@ -36,4 +37,10 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "log_level": "DEBUG",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
+
+
+def text_of(message: EmuMessage) -> str:
+    """The text of a message the test expects to be text (media messages have none)."""
+    assert message.text is not None, f"expected a text message, got {message!r}"
+    return message.text

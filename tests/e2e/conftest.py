@@ -138,9 +138,7 @@ def student(emu: Emulator, running: RunningBot) -> Student:
 
 @pytest.fixture
 def make_student(emu: Emulator, running: RunningBot) -> Callable[..., Student]:
-    def make(
-        user_id: int, first_name: str = "Student", language_code: str | None = "ru"
-    ) -> Student:
+    def make(user_id: int, first_name: str = "Student", language_code: str = "ru") -> Student:
         return Student(emu, user_id=user_id, first_name=first_name, language_code=language_code)
 
     return make

@@ -9,6 +9,7 @@ import pytest
 
 from bot.emulator import Emulator, Student
 from tests.e2e.conftest import RunningBot
+from tests.support import text_of
 
 GROUP = -1001234567890
 ANONYMOUS_ADMIN = {
@@ -44,7 +45,7 @@ async def test_start_in_a_group_links_to_a_private_chat(
     emu.add_group(GROUP, title="Карьерный центр", added_by=3001)
     await emu.send_group_text(GROUP, "/start", user_id=3001)
     (reply,) = await emu.wait_bot_messages(GROUP)
-    assert "в личном чате" in reply.text
+    assert "в личном чате" in text_of(reply)
     assert [b.url for row in reply.buttons for b in row] == ["https://t.me/careerbot_test_bot"]
     await settle(emu, running)
     assert await user_rows(running) == 1, "only the marker, who wrote privately, is recorded"
@@ -84,6 +85,6 @@ async def test_group_chatter_bot_senders_and_channel_posts_are_left_alone(
     replies = emu.bot_messages(GROUP)
     # The anonymous admin's /start gets the link like anyone's; nothing else is answered.
     assert len(replies) == 1
-    assert "в личном чате" in replies[0].text
+    assert "в личном чате" in text_of(replies[0])
     assert await user_rows(running) == 1
     assert failures(caplog) == []

@@ -14,7 +14,7 @@ from bot.db.migrations import discover
 from bot.db.users import UsersRepo
 from bot.emulator import DEFAULT_TOKEN, Emulator, Student
 from tests.e2e.conftest import BotProcess, RunningBot, subprocess_env
-from tests.support import TEST_TOKEN, make_settings
+from tests.support import TEST_TOKEN, make_settings, text_of
 
 SECRET = TEST_TOKEN.split(":", 1)[1]
 
@@ -31,7 +31,7 @@ async def test_restart_keeps_users_and_sources(
     assert user is not None
     assert user.source == "centre_1"
     await student.send("/start")
-    assert (await student.expect_message()).text.startswith("С возвращением")
+    assert text_of(await student.expect_message()).startswith("С возвращением")
 
 
 async def test_scheduler_runs_with_the_app(running: RunningBot) -> None:
@@ -49,7 +49,7 @@ async def test_sigterm_stops_gracefully_and_never_logs_the_token(
     await process.start()
     student = Student(emu, user_id=3001, first_name="Лена", language_code="ru")
     await student.send("/start")
-    assert (await student.expect_message()).text.startswith("Привет, Лена!")
+    assert text_of(await student.expect_message()).startswith("Привет, Лена!")
 
     code = await process.signal(signal.SIGTERM)
 
@@ -72,7 +72,7 @@ async def test_kill_and_restart_loses_nothing(
     second = bot_process()
     await second.start()
     await student.send("/start")
-    assert (await student.expect_message()).text.startswith("С возвращением, Олег!")
+    assert text_of(await student.expect_message()).startswith("С возвращением, Олег!")
 
 
 async def test_bad_setting_gives_one_clear_line(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -22,6 +22,7 @@ from tests.e2e.quiz_walk import (
     walk,
 )
 from tests.e2e.test_quiz_flow import begin
+from tests.support import text_of
 
 STALE = "Этот вопрос уже неактуален."
 
@@ -54,16 +55,17 @@ async def test_free_text_and_media_get_a_reminder_and_the_question_again(
     before = await answer_count(running, student.user_id)
     data = step_of(screen)
 
-    for send in (
+    sends: tuple[Callable[[], Awaitable[EmuMessage]], ...] = (
         lambda: student.send("я думаю, второй вариант"),
         student.send_sticker,
         student.send_photo,
         student.send_voice,
         lambda: student.send("ы" * 4096),
-    ):
+    )
+    for send in sends:
         await send()
         reminder, again = await student.expect_messages(2)
-        assert "отвечайте кнопками" in reminder.text
+        assert "отвечайте кнопками" in text_of(reminder)
         assert step_of(again) == data
     assert await answer_count(running, student.user_id) == before
 
@@ -71,7 +73,7 @@ async def test_free_text_and_media_get_a_reminder_and_the_question_again(
 async def test_unknown_command_during_the_quiz_gets_a_hint(student: Student) -> None:
     await at_first_question(student)
     await student.send("/dance")
-    assert "Такой команды я не знаю" in (await student.expect_message()).text
+    assert "Такой команды я не знаю" in text_of(await student.expect_message())
 
 
 async def test_old_button_is_answered_and_changes_nothing(
@@ -164,7 +166,7 @@ async def test_quiz_file_changed_since_the_attempt_began(
     )
     await student.send("/quiz")
     told = await student.expect_message()
-    assert "тест обновился" in told.text
+    assert "тест обновился" in text_of(told)
     await student.expect_message()  # the intro
     fresh = await next_screen(student)
     data = step_of(fresh)
@@ -223,7 +225,7 @@ async def test_button_of_an_old_quiz_version_starts_over_cleanly(
     before = await answer_count(running, student.user_id)
     await press_data(student, screen, data)
     told = await student.expect_message()
-    assert "тест обновился" in told.text
+    assert "тест обновился" in text_of(told)
     await student.expect_message()  # the intro
     fresh = step_of(await next_screen(student))
     assert fresh is not None
@@ -239,7 +241,7 @@ async def test_someone_elses_result_is_not_shown(
     await walk(alice, await at_first_question(alice), best)
     await mallory.send("/results")
     listing = await mallory.expect_message()
-    assert "нет пройденных" in listing.text
+    assert "нет пройденных" in text_of(listing)
     # Mallory forges the result button of Alice's attempt (id 1).
     query = await emu.press(mallory.user_id, listing.message_id, ResultCb(attempt=1).pack())
     answer = await emu.wait_callback_answer(query)
@@ -270,7 +272,7 @@ async def test_a_failing_handler_still_answers_the_student(
     monkeypatch.setattr(service, "current", broken)
     await student.send("/quiz")
     replies = await student.expect_messages(2)
-    assert "пошло не так" in replies[-1].text
+    assert "пошло не так" in text_of(replies[-1])
 
 
 @pytest.mark.parametrize(
@@ -307,12 +309,12 @@ async def test_pause_holds_until_the_student_asks_to_go_on(student: Student) -> 
     data = step_of(screen)
     await press_act(student, screen, Act.PAUSE)
     paused = await student.expect_message()
-    assert "на паузе" in paused.text
+    assert "на паузе" in text_of(paused)
     assert live_quiz_messages(student) == []
     for text in ("привет", "а что дальше?"):
         await student.send(text)
         reply = await student.expect_message()
-        assert "на паузе" in reply.text
+        assert "на паузе" in text_of(reply)
         assert reply.buttons == []
         await student.expect_no_message(within=0.3)
     assert live_quiz_messages(student) == []

@@ -24,6 +24,7 @@ from tests.e2e.quiz_walk import (
     with_track,
     worst,
 )
+from tests.support import text_of
 
 
 def repo(running: RunningBot) -> AttemptsRepo:
@@ -37,7 +38,7 @@ async def begin(student: Student) -> EmuMessage:
     await student.expect_message()
     await student.press("Пройти тест")
     intro = await student.expect_message()
-    assert intro.text.startswith(QUIZ.title.get("ru"))
+    assert text_of(intro).startswith(QUIZ.title.get("ru"))
     return await next_screen(student)
 
 
@@ -46,7 +47,7 @@ async def test_tech_track_start_to_finish(
 ) -> None:
     first = await begin(student)
     assert step_of(first) is not None
-    assert first.text.startswith(QUIZ.node("welcome").text.get("ru").strip()[:40])
+    assert text_of(first).startswith(QUIZ.node("welcome").text.get("ru").strip()[:40])
 
     result, visited = await walk(student, first, with_track("tech"))
 
@@ -54,11 +55,11 @@ async def test_tech_track_start_to_finish(
     assert "t_debug" in visited
     assert "c_explain" not in visited
     assert 10 <= len(questions) <= 16
-    assert "🎯" in result.text
-    assert "Рекомендуемое направление: Техподдержка" in result.text
-    assert "25 000–100 000 ₽" in result.text
-    assert "тимлид" in result.text
-    assert "Сильные стороны" in result.text
+    assert "🎯" in text_of(result)
+    assert "Рекомендуемое направление: Техподдержка" in text_of(result)
+    assert "25 000–100 000 ₽" in text_of(result)
+    assert "тимлид" in text_of(result)
+    assert "Сильные стороны" in text_of(result)
     photos = [m for m in emu.bot_messages(student.user_id) if m.photo]
     assert len(photos) == 1
     assert photos[0].file_bytes is not None
@@ -75,7 +76,7 @@ async def test_software_support_interest_goes_the_technical_way(student: Student
     result, visited = await walk(student, first, with_track("soft"))
     assert "t_debug" in visited
     assert "c_explain" not in visited
-    assert "Рекомендуемое направление: Сопровождение ПО" in result.text
+    assert "Рекомендуемое направление: Сопровождение ПО" in text_of(result)
 
 
 async def test_communication_track_start_to_finish(student: Student) -> None:
@@ -83,8 +84,8 @@ async def test_communication_track_start_to_finish(student: Student) -> None:
     result, visited = await walk(student, first, with_track("comm"))
     assert "c_explain" in visited
     assert "t_debug" not in visited
-    assert "Рекомендуемое направление" in result.text
-    assert "Поддержка вам подходит" in result.text
+    assert "Рекомендуемое направление" in text_of(result)
+    assert "Поддержка вам подходит" in text_of(result)
 
 
 async def test_weak_technical_answers_are_sent_to_the_communication_track(
@@ -104,10 +105,10 @@ async def test_progress_never_jumps_outside_what_it_showed(student: Student, tra
     """ "Вопрос 7 из 13–15" narrows to the real count; it never says one total, then another."""
     screen = await begin(student)
     screen = await advance(student, screen, best)  # past the welcome info node
-    assert screen.text.startswith("Вопрос 1 из 13–15")
+    assert text_of(screen).startswith("Вопрос 1 из 13–15")
     seen: list[tuple[int, int, int]] = []
     while not is_result(screen):
-        match = PROGRESS.match(screen.text)
+        match = PROGRESS.match(text_of(screen))
         if match:
             number, fewest, most = match.group(1, 2, 3)
             seen.append((int(number), int(fewest), int(most or fewest)))
@@ -127,11 +128,11 @@ async def test_explanation_is_shown_after_a_situational_answer(student: Student)
     chosen = best(node)  # type: ignore[arg-type]
     await advance(student, question, best)
     answered = student.emu.get_message(student.user_id, question.message_id)
-    assert "Ваш ответ:" in answered.text
+    assert "Ваш ответ:" in text_of(answered)
     assert answered.buttons == []
     explanation = node.explanation_for(chosen)  # type: ignore[union-attr]
     assert explanation is not None
-    assert explanation.get("ru").strip()[:30] in answered.text
+    assert explanation.get("ru").strip()[:30] in text_of(answered)
 
 
 async def test_back_undoes_the_last_answer(student: Student, running: RunningBot) -> None:
@@ -139,7 +140,7 @@ async def test_back_undoes_the_last_answer(student: Student, running: RunningBot
     angry = await advance(student, screen, best)  # q_angry
     screen = await advance(student, angry, best)  # q_listen
     record = student.emu.get_message(student.user_id, angry.message_id)
-    assert "Ваш ответ:" in record.text  # the answer and its explanation stay as a record
+    assert "Ваш ответ:" in text_of(record)  # the answer and its explanation stay as a record
     data = step_of(screen)
     assert data is not None
     assert data.node == "q_listen"
@@ -152,7 +153,7 @@ async def test_back_undoes_the_last_answer(student: Student, running: RunningBot
     back_at = step_of(edited)
     assert back_at is not None
     assert back_at.node == "q_angry"
-    assert edited.text.startswith("Вопрос 1 из")
+    assert text_of(edited).startswith("Вопрос 1 из")
     attempt = await repo(running).active(student.user_id, "support_role")
     assert attempt is not None
     assert await repo(running).answers(attempt.id) == [("welcome", "continue")]
@@ -170,11 +171,11 @@ async def test_pause_and_resume_with_quiz_command(student: Student) -> None:
     before = step_of(screen)  # messages are edited in place: read the state now
     await press_act(student, screen, Act.PAUSE)
     paused = await student.expect_message()
-    assert "на паузе на вопросе 2" in paused.text
+    assert "на паузе на вопросе 2" in text_of(paused)
     assert screen.buttons == [], "the paused question loses its buttons"
     await student.send("/quiz")
     again = await next_screen(student)
-    assert again.text.startswith("Вопрос 2 из")
+    assert text_of(again).startswith("Вопрос 2 из")
     assert step_of(again) == before
 
 
@@ -187,7 +188,7 @@ async def test_start_in_the_middle_offers_continue_or_restart(
     before = step_of(screen)
     await student.send("/start")
     offer = await student.expect_message()
-    assert "незаконченный тест" in offer.text
+    assert "незаконченный тест" in text_of(offer)
     assert "Продолжить с вопроса 2" in offer.button_texts
     await student.press("Продолжить с вопроса 2")
     resumed = await next_screen(student)
@@ -215,12 +216,12 @@ async def test_results_history_and_retake_shows_the_change(student: Student) -> 
     await student.expect_message()
     second = await next_screen(student)
     result, _ = await walk(student, second, with_track("comm", best))
-    assert "По сравнению с прошлым разом" in result.text
-    assert "↑" in result.text
+    assert "По сравнению с прошлым разом" in text_of(result)
+    assert "↑" in text_of(result)
 
     await student.send("/results")
     listing = await student.expect_message()
-    assert "Ваши результаты" in listing.text
+    assert "Ваши результаты" in text_of(listing)
     assert len(listing.button_texts) == 2
     await student.press(listing.button_texts[-1])  # the older attempt
     messages = await student.expect_messages(2)
@@ -236,11 +237,11 @@ async def test_english_student_takes_the_quiz_in_english(
     await john.expect_message()
     await john.press("Take the quiz")
     intro = await john.expect_message()
-    assert intro.text.startswith(QUIZ.title.get("en"))
+    assert text_of(intro).startswith(QUIZ.title.get("en"))
     screen = await next_screen(john)
     screen = await advance(john, screen, best)
-    assert screen.text.startswith("Question 1 of 13–15")
-    assert QUIZ.node("q_angry").text.get("en").strip()[:30] in screen.text
+    assert text_of(screen).startswith("Question 1 of 13–15")
+    assert QUIZ.node("q_angry").text.get("en").strip()[:30] in text_of(screen)
 
 
 async def test_language_command_switches_quiz_language(student: Student) -> None:
@@ -265,8 +266,8 @@ async def test_share_and_tips_buttons(student: Student, running: RunningBot) -> 
     assert "careerbot_test_bot%3Fstart%3Dshare" in share[0]
     answer = await student.press("📬 Получать советы")
     overview = await student.expect_message()
-    assert "Советы по развитию" in overview.text
-    when = re.search(r"Следующий совет: (\d\d\.\d\d \d\d:\d\d)", overview.text)
+    assert "Советы по развитию" in text_of(overview)
+    when = re.search(r"Следующий совет: (\d\d\.\d\d \d\d:\d\d)", text_of(overview))
     assert when is not None, overview.text
     assert str(answer["text"]) == f"Готово, вы подписаны! Первый совет: {when.group(1)}."
     assert running.app is not None

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from bot.db.users import UsersRepo
 from bot.emulator import Emulator, Student
 from tests.e2e.conftest import RunningBot
+from tests.support import text_of
 
 
 def users_of(running: RunningBot) -> UsersRepo:
@@ -21,8 +22,8 @@ async def test_start_greets_in_russian_and_records_the_user(
 ) -> None:
     await student.send("/start")
     reply = await student.expect_message()
-    assert reply.text.startswith("Привет, Аня!")
-    assert "службе поддержки" in reply.text
+    assert text_of(reply).startswith("Привет, Аня!")
+    assert "службе поддержки" in text_of(reply)
     await student.expect_no_message(within=0.3)
 
     user = await users_of(running).get(student.user_id)
@@ -38,8 +39,8 @@ async def test_start_in_english_for_english_telegram(
     john = make_student(2002, "John", "en")
     await john.send("/start")
     reply = await john.expect_message()
-    assert reply.text.startswith("Hi, John!")
-    assert "customer support" in reply.text
+    assert text_of(reply).startswith("Hi, John!")
+    assert "customer support" in text_of(reply)
 
 
 async def test_unknown_language_falls_back_to_russian(
@@ -47,7 +48,7 @@ async def test_unknown_language_falls_back_to_russian(
 ) -> None:
     taras = make_student(2003, "Тарас", "uk")
     await taras.send("/start")
-    assert (await taras.expect_message()).text.startswith("Привет, Тарас!")
+    assert text_of(await taras.expect_message()).startswith("Привет, Тарас!")
 
 
 async def test_second_start_is_a_welcome_back_and_keeps_one_row(
@@ -57,14 +58,14 @@ async def test_second_start_is_a_welcome_back_and_keeps_one_row(
     await student.expect_message()
     await student.send("/start")
     reply = await student.expect_message()
-    assert reply.text.startswith("С возвращением, Аня!")
+    assert text_of(reply).startswith("С возвращением, Аня!")
     assert running.app is not None
     assert await running.app.db.fetchval("SELECT COUNT(*) FROM users") == 1
 
 
 async def test_deep_link_source_first_touch_wins(student: Student, running: RunningBot) -> None:
     await student.send("/start centre_msu")
-    assert (await student.expect_message()).text.startswith("Привет")
+    assert text_of(await student.expect_message()).startswith("Привет")
     await student.send("/start centre_other")
     await student.expect_message()
     user = await users_of(running).get(student.user_id)
@@ -86,7 +87,7 @@ async def test_source_is_set_on_a_later_visit_if_none_yet(
 
 async def test_malformed_payload_is_ignored_safely(student: Student, running: RunningBot) -> None:
     await student.send("/start <b>drop table</b>;" + "x" * 100)
-    assert (await student.expect_message()).text.startswith("Привет, Аня!")
+    assert text_of(await student.expect_message()).startswith("Привет, Аня!")
     user = await users_of(running).get(student.user_id)
     assert user is not None
     assert user.source is None
@@ -96,15 +97,15 @@ async def test_name_with_html_is_shown_as_text(make_student: Callable[..., Stude
     mallory = make_student(2004, "<b>Mal</b> & Co", "en")
     await mallory.send("/start")
     reply = await mallory.expect_message()
-    assert reply.text.startswith("Hi, <b>Mal</b> & Co!")
+    assert text_of(reply).startswith("Hi, <b>Mal</b> & Co!")
 
 
 async def test_help_lists_the_commands(student: Student) -> None:
     await student.send("/help")
     reply = await student.expect_message()
-    assert "Что я умею" in reply.text
+    assert "Что я умею" in text_of(reply)
     for command in ("/start", "/quiz", "/results", "/tips", "/language", "/help"):
-        assert command in reply.text
+        assert command in text_of(reply)
 
 
 async def test_command_menu_is_set_in_both_languages(running: RunningBot, emu: Emulator) -> None:
@@ -119,23 +120,23 @@ async def test_command_menu_is_set_in_both_languages(running: RunningBot, emu: E
 async def test_unknown_text_gets_a_hint(student: Student) -> None:
     await student.send("как дела?")
     reply = await student.expect_message()
-    assert "не понял" in reply.text
-    assert "/help" in reply.text
+    assert "не понял" in text_of(reply)
+    assert "/help" in text_of(reply)
 
 
 async def test_unknown_command_gets_a_hint(student: Student) -> None:
     await student.send("/frobnicate")
-    assert "Такой команды я не знаю" in (await student.expect_message()).text
+    assert "Такой команды я не знаю" in text_of(await student.expect_message())
 
 
 async def test_sticker_gets_a_hint(student: Student) -> None:
     await student.send_sticker()
-    assert "не понял" in (await student.expect_message()).text
+    assert "не понял" in text_of(await student.expect_message())
 
 
 async def test_very_long_message_gets_a_hint(student: Student) -> None:
     await student.send("а" * 4096)
-    assert "не понял" in (await student.expect_message()).text
+    assert "не понял" in text_of(await student.expect_message())
 
 
 async def test_stale_button_is_answered(student: Student, emu: Emulator) -> None:
@@ -159,7 +160,7 @@ async def test_blocking_the_bot_is_recorded_and_writing_again_clears_it(
             await asyncio.sleep(0.02)
 
     await student.send("/start")
-    assert (await student.expect_message()).text.startswith("С возвращением")
+    assert text_of(await student.expect_message()).startswith("С возвращением")
     user = await repo.get(student.user_id)
     assert user is not None
     assert user.blocked_at is None

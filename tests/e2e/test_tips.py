@@ -22,6 +22,7 @@ from handlers.tips import TipCb
 from tests.e2e.conftest import BotProcess, RunningBot
 from tests.e2e.quiz_walk import ROOT, advance, best, walk, with_track, worst
 from tests.e2e.test_quiz_flow import begin
+from tests.support import text_of
 
 CATALOGUE = load_tips(ROOT / "quizzes" / "tips.yaml")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
@@ -71,7 +72,7 @@ async def finish_quiz_and_subscribe(student: Student, tipsbot: RunningBot) -> li
     answer = await student.press("📬 Получать советы")
     overview = await student.expect_message()
     # The pop-up names the same time as the screen (it used to say "soon" whatever the time).
-    when = re.search(r"Следующий совет: (\d\d\.\d\d \d\d:\d\d)", overview.text)
+    when = re.search(r"Следующий совет: (\d\d\.\d\d \d\d:\d\d)", text_of(overview))
     assert when is not None, overview.text
     assert f"Первый совет: {when.group(1)}" in str(answer["text"])
     assert tipsbot.app is not None
@@ -117,7 +118,7 @@ async def test_tips_arrive_in_plan_order_for_the_weakest_traits(
     clock.advance(timedelta(minutes=10))
     message = await anya.expect_message()
     assert tip_of(message) == expected[0]
-    assert first.title.get("ru") in message.text
+    assert first.title.get("ru") in text_of(message)
     received = [expected[0]]
     for _ in range(3):
         clock.advance(timedelta(days=2))
@@ -141,7 +142,7 @@ async def test_pause_stops_delivery_and_resume_brings_it_back(
 
     await anya.send("/tips")
     screen = await anya.expect_message()
-    assert "на паузе" in screen.text
+    assert "на паузе" in text_of(screen)
     await anya.press("▶ Возобновить", message=screen)
     clock.advance(timedelta(minutes=10))  # resuming restarts the pace from now
     assert await next_tip(anya) == expected[1]
@@ -238,12 +239,12 @@ async def test_unfinished_quiz_gets_one_reminder(
     await anya.expect_no_message(within=0.4)
     clock.advance(timedelta(hours=2))
     reminder = await anya.expect_message()
-    assert "остановились на вопросе 2" in reminder.text
+    assert "остановились на вопросе 2" in text_of(reminder)
     clock.advance(timedelta(days=3))
     await anya.expect_no_message(within=0.5)
     await anya.press("Продолжить с вопроса 2", message=reminder)
     resumed = await anya.expect_message()
-    assert resumed.text.startswith("Вопрос 2 из")
+    assert text_of(resumed).startswith("Вопрос 2 из")
 
 
 async def test_tips_settings_screen(anya: Student, tipsbot: RunningBot, clock: FrozenClock) -> None:
@@ -253,17 +254,17 @@ async def test_tips_settings_screen(anya: Student, tipsbot: RunningBot, clock: F
     screen = await anya.expect_message()
     await anya.press("📬 Получать советы", message=screen)
     subscribed = await anya.expect_edit(screen)
-    assert "Статус: включены" in subscribed.text
+    assert "Статус: включены" in text_of(subscribed)
     await anya.press("🕘 Время", message=subscribed)
     choice = await anya.expect_edit(subscribed)
     await anya.press("17:00–21:00", message=choice)
     saved = await anya.expect_edit(choice)
-    assert "17:00–21:00" in saved.text
+    assert "17:00–21:00" in text_of(saved)
     await anya.press("🌍 Часовой пояс", message=saved)
     zones = await anya.expect_edit(saved)
     await anya.press("Екатеринбург (МСК+2)", message=zones)
     saved = await anya.expect_edit(zones)
-    assert "Екатеринбург" in saved.text
+    assert "Екатеринбург" in text_of(saved)
     # Next tip moved into 17-21 Yekaterinburg time (UTC+5): 12:00-16:00 UTC.
     assert tipsbot.app is not None
     due = await tipsbot.app.db.fetchval(
@@ -277,7 +278,7 @@ async def test_tips_settings_screen(anya: Student, tipsbot: RunningBot, clock: F
     every = await anya.expect_edit(saved)
     await anya.press("раз в 3 дня", message=every)
     saved = await anya.expect_edit(every)
-    assert "раз в 3 дня" in saved.text
+    assert "раз в 3 дня" in text_of(saved)
 
 
 async def outbox_settled(path: Path, user_id: int, timeout: float) -> dict[str, int]:
@@ -382,6 +383,6 @@ async def test_quiz_reminder_waits_for_the_students_daytime(
         await student.expect_no_message(within=0.5)
         clock.advance(timedelta(hours=12))  # 10:00 in Moscow
         reminder = await student.expect_message()
-        assert "остановились на вопросе 1" in reminder.text
+        assert "остановились на вопросе 1" in text_of(reminder)
     finally:
         await bot.stop()

@@ -35,8 +35,10 @@ def catalog(locale: str) -> dict[str, str]:
             if not m.id:
                 continue
             if isinstance(m.id, str):
+                assert isinstance(m.string, str), m.id
                 found[m.id] = m.string
             else:
+                assert isinstance(m.string, tuple | list), m.id
                 forms = list(m.string)
                 found[m.id[0]] = forms[-1] if forms and all(forms) else ""
     return found

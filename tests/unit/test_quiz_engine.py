@@ -210,7 +210,7 @@ def test_apply_checks_the_node(quiz: Quiz) -> None:
 
 def test_replay_rebuilds_the_same_run(quiz: Quiz) -> None:
     run = walk(quiz, "a", "a", "b")
-    again = QuizRun.replay(quiz, [tuple(a) for a in run.answers])
+    again = QuizRun.replay(quiz, [(a.node_id, a.option_id) for a in run.answers])
     assert again == run
     assert again.finished
     assert again.profile() == run.profile()
@@ -223,7 +223,7 @@ def test_replay_reports_answers_that_no_longer_fit(quiz: Quiz) -> None:
     assert "answer #3" in str(caught.value)
     with pytest.raises(ReplayError, match="current node is 'q2', not 'q3'"):
         QuizRun.replay(quiz, [("hello", "continue"), ("q1", "a"), ("q3", "a")])
-    finished = [tuple(a) for a in walk(quiz, "c", "a").answers]
+    finished = [(a.node_id, a.option_id) for a in walk(quiz, "c", "a").answers]
     with pytest.raises(ReplayError) as caught:
         QuizRun.replay(quiz, [*finished, ("end", "continue")])
     assert caught.value.position == 3
