@@ -229,7 +229,7 @@ async def test_button_pop_ups_and_alerts_are_shown(typing: Callable[[], Awaitabl
     chat.type("/tips")
     await chat.until(r"\[1\] 📬 Получать советы")
     chat.type("1")
-    await chat.until(r"\n  \(pop-up\) Сохранено\.\n")
+    await chat.until(r"\n  \(pop-up\) Готово, вы подписаны! Первый совет: \d\d\.\d\d \d\d:\d\d\.\n")
     await chat.until(r"\n  \[1\] 👍 Полезно   \[2\] 🤷 Не про меня\n  \[3\] ⏸ Пауза")
     chat.type("1")
     await chat.until(r"\n  \(pop-up\) Спасибо! Рад, что пригодилось\.\n")
