@@ -211,12 +211,10 @@ async def typing(
         return session
 
     yield start
-    for session in started:
+    for session in started:  # after a failure: Ctrl-D, and cancel what does not end soon
         session.close_input()
-        if not session.task.done():
-            session.task.cancel()
-        with contextlib.suppress(BaseException):
-            await session.task
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(session.task, 5)
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:

@@ -161,6 +161,8 @@ def test_an_interrupted_install_leaves_no_venv(repo: Path, tmp_path: Path, log: 
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As from a terminal: SIGINT may arrive ignored when the tests run in the background.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 20
