@@ -7,7 +7,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,11 @@ GONE = (
     "message to delete not found",
     "message can't be deleted",
 )
+
+
+def pressed_message(query: CallbackQuery) -> int | None:
+    """The id of the message whose button was pressed (None if it is no longer accessible)."""
+    return query.message.message_id if isinstance(query.message, Message) else None
 
 
 def _harmless(exc: TelegramBadRequest) -> str | None:

@@ -19,7 +19,7 @@ from bot.domain import SubscriptionStatus, User, Verdict
 from bot.i18n import human_duration
 from bot.quiz import QuizRun
 from bot.services.tips import Overview, TipsService
-from bot.telegram import show
+from bot.telegram import pressed_message, show
 from bot.tips.catalogue import Tip, TipCatalogue
 from bot.tips.planner import RUSSIAN_TIMEZONES, Window, timezone_label
 from handlers.fallback import no_longer_active
@@ -307,8 +307,7 @@ async def _replace(
 ) -> None:
     """Show a screen in place of the pressed message (a new message if it is gone)."""
     text, markup = screen
-    edit = query.message.message_id if isinstance(query.message, Message) else None
-    await show(bot, user.id, text, markup, edit=edit)
+    await show(bot, user.id, text, markup, edit=pressed_message(query))
 
 
 async def open_choice(

@@ -23,7 +23,7 @@ from bot.services.quiz import (
     Refused,
     Stale,
 )
-from bot.telegram import drop_buttons, edit_text, retract, show
+from bot.telegram import drop_buttons, edit_text, pressed_message, retract, show
 from handlers.quiz import screens
 from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb
 from handlers.quiz.results import send_result
@@ -56,8 +56,11 @@ def build_reminder_router() -> Router:
     return router
 
 
-def _pressed(query: CallbackQuery) -> int | None:
-    return query.message.message_id if isinstance(query.message, Message) else None
+async def _drop_pressed(bot: Bot, query: CallbackQuery, user: User) -> None:
+    """The pressed message keeps its text but loses its buttons."""
+    pressed = pressed_message(query)
+    if pressed is not None:
+        await drop_buttons(bot, user.id, pressed)
 
 
 async def send_node(
@@ -116,9 +119,7 @@ async def menu_start(
 async def menu_restart(
     query: CallbackQuery, bot: Bot, user: User, quiz_service: QuizService, i18n: I18n
 ) -> None:
-    pressed = _pressed(query)
-    if pressed is not None:
-        await drop_buttons(bot, user.id, pressed)
+    await _drop_pressed(bot, query, user)
     await begin(bot, user.id, user, quiz_service, i18n.current_locale)
 
 
@@ -136,9 +137,7 @@ async def _refused(
         callback_answer.text = _("This question is no longer current.")
         return True
     if isinstance(outcome, Outdated):
-        pressed = _pressed(query)
-        if pressed is not None:
-            await drop_buttons(bot, user.id, pressed)
+        await _drop_pressed(bot, query, user)
         await bot.send_message(user.id, screens.outdated_text())
         await begin(bot, user.id, user, quiz_service, locale)
         return True
@@ -156,7 +155,7 @@ async def press_answer(
 ) -> None:
     locale = i18n.current_locale
     option = callback_data.option if callback_data.act == Act.ANSWER else CONTINUE
-    pressed = _pressed(query)
+    pressed = pressed_message(query)
     outcome = await quiz_service.answer(
         user.id, callback_data.attempt, callback_data.step, callback_data.node, option, pressed
     )
@@ -197,7 +196,9 @@ async def press_back(
     # The undone answers leave the chat: the question is asked again in their place.
     for message_id in outcome.undone_messages:
         await retract(bot, user.id, message_id, _("(answer undone)"))
-    await send_node(bot, user.id, outcome.position, quiz_service, locale, edit=_pressed(query))
+    await send_node(
+        bot, user.id, outcome.position, quiz_service, locale, edit=pressed_message(query)
+    )
 
 
 async def press_pause(
@@ -215,9 +216,7 @@ async def press_pause(
     if await _refused(query, callback_answer, paused, bot, user, quiz_service, i18n.current_locale):
         return
     assert isinstance(paused, Position)
-    pressed = _pressed(query)
-    if pressed is not None:
-        await drop_buttons(bot, user.id, pressed)
+    await _drop_pressed(bot, query, user)
     await bot.send_message(user.id, screens.paused_text(paused.run, i18n.current_locale))
 
 
