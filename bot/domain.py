@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.tips.planner import Window
+from bot.tips.planner import PendingTip, Window
 
 
 class Role(StrEnum):
@@ -125,6 +125,11 @@ class PlannedTip:
     position: int
     due_at: datetime
     status: OutboxStatus
+
+    @property
+    def pending(self) -> PendingTip:
+        """What the pure planner needs to know of it."""
+        return PendingTip(self.id, self.user_id, self.tip_id, self.due_at)
 
 
 class Verdict(StrEnum):

@@ -6,9 +6,9 @@ A delivery source on the quiz side: each stalled attempt is reminded at most onc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -71,14 +71,9 @@ class QuizReminders:
             locale = user_locale(user, None, self._i18n.default_locale)
             with self._i18n.context(), self._i18n.use_locale(locale):
                 text, markup = self._render(current.run, locale)
-            letters.append(Letter(user_id, text, markup, claim=self._claim(attempt_id, now)))
+            claim = partial(self._attempts.mark_reminded, attempt_id, now)
+            letters.append(Letter(user_id, text, markup, claim=claim))
         return letters
-
-    def _claim(self, attempt_id: int, now: datetime) -> Callable[[], Coroutine[Any, Any, bool]]:
-        async def claim() -> bool:
-            return await self._attempts.mark_reminded(attempt_id, now)
-
-        return claim
 
     async def _daytime(self, user_id: int, now: datetime) -> bool:
         """Inside the student's tips window if they chose one, else the default window."""

@@ -16,7 +16,7 @@ from bot.db.tips import TipsRepo
 from bot.domain import Subscription, SubscriptionStatus, Verdict
 from bot.services.quiz import QuizService
 from bot.tips.catalogue import TipCatalogue
-from bot.tips.planner import PendingTip, Window, order_tips, reschedule, schedule
+from bot.tips.planner import Window, order_tips, reschedule, schedule
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class TipsService:
         if not pending:
             return
         moved = reschedule(
-            [PendingTip(r.id, r.user_id, r.tip_id, r.due_at) for r in pending],
+            [row.pending for row in pending],
             self._clock.now(),
             first_delay=self.settings.first_delay,
             interval=sub.interval,

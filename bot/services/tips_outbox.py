@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
@@ -16,7 +17,7 @@ from bot.domain import OutboxStatus
 from bot.i18n import pick_locale
 from bot.services.delivery import Letter, SourceReport
 from bot.tips.catalogue import Tip, TipCatalogue
-from bot.tips.planner import PendingTip, select_due
+from bot.tips.planner import select_due
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class TipsOutbox:
         due = await self._repo.due(now, self._batch)
         by_id = {item.tip.id: item for item in due}
         send, skip = select_due(
-            [PendingTip(d.tip.id, d.tip.user_id, d.tip.tip_id, d.tip.due_at) for d in due],
+            [item.tip.pending for item in due],
             now,
             self._grace,
         )
@@ -78,12 +79,6 @@ class TipsOutbox:
         with self._i18n.context(), self._i18n.use_locale(locale):
             text, markup = self._render(self._catalogue, tip, locale)
 
-        async def claim() -> bool:
-            return await self._repo.claim(row_id)
-
-        async def release() -> None:
-            await self._repo.release(row_id)
-
         async def settle(outcome: SendOutcome) -> None:
             if isinstance(outcome, Delivered):
                 await self._repo.mark_sent(row_id, outcome.message_id, now)
@@ -92,4 +87,11 @@ class TipsOutbox:
             else:
                 await self._repo.mark([row_id], OutboxStatus.FAILED, outcome.reason)
 
-        return Letter(item.tip.user_id, text, markup, claim, release, settle)
+        return Letter(
+            item.tip.user_id,
+            text,
+            markup,
+            claim=partial(self._repo.claim, row_id),
+            release=partial(self._repo.release, row_id),
+            settle=settle,
+        )
