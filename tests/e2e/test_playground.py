@@ -30,9 +30,9 @@ async def read_until(stream: asyncio.StreamReader, marker: str, timeout: float =
     return seen
 
 
-async def test_chat_in_the_terminal(tmp_path: Path) -> None:
-    database = tmp_path / "play.sqlite3"
-    proc = await asyncio.create_subprocess_exec(
+async def spawn_playground(tmp_path: Path, database: Path) -> asyncio.subprocess.Process:
+    """`careerbot playground` as a person starts it, with pipes for its terminal."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -47,6 +47,11 @@ async def test_chat_in_the_terminal(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def test_chat_in_the_terminal(tmp_path: Path) -> None:
+    database = tmp_path / "play.sqlite3"
+    proc = await spawn_playground(tmp_path, database)
     assert proc.stdin is not None
     assert proc.stdout is not None
     banner = await read_until(proc.stdout, "Playground:")
@@ -109,21 +114,7 @@ def test_buttons_are_numbered_and_pressed_by_number_or_text() -> None:
 
 
 async def test_piped_input_is_answered_before_leaving(tmp_path: Path) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "playground",
-        "--database",
-        str(tmp_path / "play.sqlite3"),
-        "--name",
-        "Ира",
-        cwd=tmp_path,
-        env=subprocess_env(),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    proc = await spawn_playground(tmp_path, tmp_path / "play.sqlite3")
     out, _ = await asyncio.wait_for(proc.communicate(b"/start\n1\n"), 60)
     text = out.decode("utf-8", "replace")
     assert proc.returncode == 0, text

@@ -152,29 +152,27 @@ def test_load_content_gives_quizzes_and_tips() -> None:
     assert content.tips.quiz == "support_role"
 
 
-def test_load_content_parses_every_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    parsed: Counter[str] = Counter()
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often each file name is parsed from here on."""
+    counts: Counter[str] = Counter()
     real = bot.content.source.parse_text
 
     def spy(text: str, name: str, path: Path | None = None) -> SourceDoc:
-        parsed[Path(name).name] += 1
+        counts[Path(name).name] += 1
         return real(text, name, path)
 
     monkeypatch.setattr(bot.content.source, "parse_text", spy)
+    return counts
+
+
+def test_load_content_parses_every_file_once(parsed: Counter[str]) -> None:
     load_content(PACKAGED_CONTENT)
     assert parsed == {"support_role.yaml": 1, "tips.yaml": 1}
 
 
-def test_a_tips_file_checked_alone_still_finds_its_quiz(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_tips_file_checked_alone_still_finds_its_quiz(parsed: Counter[str]) -> None:
     """The spy sees parsing: alone, the quiz next to tips.yaml is read for the traits."""
-    parsed: Counter[str] = Counter()
-    real = bot.content.source.parse_text
-
-    def spy(text: str, name: str, path: Path | None = None) -> SourceDoc:
-        parsed[Path(name).name] += 1
-        return real(text, name, path)
-
-    monkeypatch.setattr(bot.content.source, "parse_text", spy)
     (report,) = KINDS.check_files([(QUIZZES / "tips.yaml", "tips.yaml")])
     assert report.ok
     assert parsed == {"tips.yaml": 1, "support_role.yaml": 1}
