@@ -75,25 +75,11 @@ def build_router() -> Router:
     router.callback_query.register(
         settings_subscribe, TipsCb.filter(F.action == TipsAction.SUBSCRIBE)
     )
-    for action, change in (
-        (TipsAction.PAUSE, TipsService.pause),
-        (TipsAction.RESUME, TipsService.resume),
-        (TipsAction.STOP, TipsService.stop),
-    ):
-        router.callback_query.register(settings_status(change), TipsCb.filter(F.action == action))
-    router.callback_query.register(
-        settings_window,
-        TipsCb.filter(F.action == TipsAction.WINDOW),
-        TipsCb.filter(F.value.in_(WINDOWS)),
-    )
-    router.callback_query.register(
-        settings_every,
-        TipsCb.filter(F.action == TipsAction.EVERY),
-        TipsCb.filter(F.value.in_({str(days) for days in INTERVALS})),
-    )
-    router.callback_query.register(
-        settings_zone, TipsCb.filter(F.action == TipsAction.ZONE), TipsCb.filter(F.value.in_(ZONES))
-    )
+    for action, (change, values) in SETTINGS.items():
+        accepted = TipsCb.filter(F.value.in_(values)) if values is not None else TipsCb.filter()
+        router.callback_query.register(
+            settings_button(change), TipsCb.filter(F.action == action), accepted
+        )
     return router
 
 
@@ -341,59 +327,39 @@ async def settings_subscribe(
     callback_answer.text = subscribed_text(view)
 
 
-def settings_status(
-    change: Callable[[TipsService, int], Awaitable[Overview]],
-) -> Callable[..., Awaitable[None]]:
-    """The handler of a /tips button that changes the status (pause, resume, stop)."""
+Change = Callable[[TipsService, int, str], Awaitable[Overview]]
+"""What a /tips settings button does: (service, student id, the button's value)."""
+
+SETTINGS: dict[TipsAction, tuple[Change, frozenset[str] | None]] = {
+    TipsAction.PAUSE: (lambda tips, user_id, _value: tips.pause(user_id), None),
+    TipsAction.RESUME: (lambda tips, user_id, _value: tips.resume(user_id), None),
+    TipsAction.STOP: (lambda tips, user_id, _value: tips.stop(user_id), None),
+    TipsAction.WINDOW: (
+        lambda tips, user_id, value: tips.change(user_id, window=Window.parse(value)),
+        frozenset(WINDOWS),
+    ),
+    TipsAction.EVERY: (
+        lambda tips, user_id, value: tips.change(user_id, interval=timedelta(days=int(value))),
+        frozenset(str(days) for days in INTERVALS),
+    ),
+    TipsAction.ZONE: (lambda tips, user_id, value: tips.change(user_id, timezone=value), ZONES),
+}
+"""Each settings button with its change and the values it accepts (None: no value)."""
+
+
+def settings_button(change: Change) -> Callable[..., Awaitable[None]]:
+    """The handler of one /tips settings button: apply the change, show the screen again."""
 
     async def handler(
         query: CallbackQuery,
         callback_answer: CallbackAnswer,
+        callback_data: TipsCb,
         bot: Bot,
         user: User,
         tips: TipsService,
         i18n: I18n,
     ) -> None:
-        view = await change(tips, user.id)
+        view = await change(tips, user.id, callback_data.value)
         await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
 
     return handler
-
-
-async def settings_window(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: TipsCb,
-    bot: Bot,
-    user: User,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    view = await tips.change(user.id, window=Window.parse(callback_data.value))
-    await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
-
-
-async def settings_every(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: TipsCb,
-    bot: Bot,
-    user: User,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    view = await tips.change(user.id, interval=timedelta(days=int(callback_data.value)))
-    await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
-
-
-async def settings_zone(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: TipsCb,
-    bot: Bot,
-    user: User,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    view = await tips.change(user.id, timezone=callback_data.value)
-    await _saved(query, callback_answer, bot, user, view, i18n.current_locale)
