@@ -1,7 +1,7 @@
 """The layer rules of docs/architecture.md, checked on the source (an AST walk, no imports):
 
-- the pure packages (content, quiz, tips) and the domain types import neither aiogram nor
-  the database;
+- the pure packages (content, quiz, tips, stats) and the domain types import neither
+  aiogram nor the database;
 - the database layer does not import services or handlers;
 - services do not import handlers, and handlers reach storage only through services;
 - the emulator is a leaf: it imports nothing else from the application;
@@ -74,6 +74,7 @@ RULES = [
     ("bot.content", ("aiogram", "aiosqlite", "bot.db", "bot.services", "handlers"), "pure"),
     ("bot.quiz", ("aiogram", "aiosqlite", "bot.db", "bot.services", "handlers"), "pure"),
     ("bot.tips", ("aiogram", "aiosqlite", "bot.db", "bot.services", "handlers"), "pure"),
+    ("bot.stats", ("aiogram", "aiosqlite", "bot.db", "bot.services", "handlers"), "pure"),
     ("bot.domain", ("aiogram", "aiosqlite", "bot.db", "bot.services", "handlers"), "pure"),
     ("bot.db", ("bot.services", "handlers", "aiogram.types", "aiogram.dispatcher"), "storage"),
     ("bot.services", ("handlers",), "services do not know the handlers"),
