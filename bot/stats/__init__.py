@@ -1,5 +1,5 @@
-"""Statistics for career-centre managers: the privacy rules (small-group suppression).
-Pure Python: no aiogram, no database, no event loop.
+"""Statistics for career-centre managers: the privacy rules (small-group suppression) and
+the CSV of exports. Pure Python: no aiogram, no database, no event loop.
 """
 
 from bot.stats.suppression import (
@@ -11,6 +11,7 @@ from bot.stats.suppression import (
     suppress_partition,
     suppress_statistic,
 )
+from bot.stats.table import to_csv
 
 __all__ = [
     "DEFAULT_MIN_GROUP",
@@ -20,4 +21,5 @@ __all__ = [
     "suppress_funnel",
     "suppress_partition",
     "suppress_statistic",
+    "to_csv",
 ]
