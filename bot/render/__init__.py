@@ -1,5 +1,5 @@
-"""Pictures the bot sends: a student's profile chart and a printable QR code of a link,
-each as PNG bytes.
+"""Pictures the bot sends: a student's profile chart, a centre's statistics chart and
+a printable QR code of a link, each as PNG bytes.
 
 Importing this package is cheap: matplotlib (or segno and Pillow for the QR code) is
 imported on the first call to a ``render_*`` function. They are synchronous and
@@ -9,19 +9,37 @@ CPU-bound, so call them through ``asyncio.to_thread`` from handlers.
 from __future__ import annotations
 
 from bot.render.model import ChartInput, TraitBar, TraitKind
+from bot.render.stats_model import (
+    DropoffRow,
+    LabelledCount,
+    StatsChartInput,
+    TraitComparison,
+)
 
 __all__ = [
     "ChartInput",
+    "DropoffRow",
+    "LabelledCount",
+    "StatsChartInput",
     "TraitBar",
+    "TraitComparison",
     "TraitKind",
     "render_profile_chart",
     "render_qr",
+    "render_stats_chart",
 ]
 
 
 def render_profile_chart(data: ChartInput) -> bytes:
     """Draw *data* as a PNG (about 1080 px wide) and return its bytes. Thread-safe."""
     from bot.render.chart import render_profile_chart as render
+
+    return render(data)
+
+
+def render_stats_chart(data: StatsChartInput) -> bytes:
+    """Draw a centre's statistics as one PNG 1080 px wide and return its bytes. Thread-safe."""
+    from bot.render.stats_chart import render_stats_chart as render
 
     return render(data)
 
