@@ -1,15 +1,28 @@
-"""Time of drawing one profile chart (`python -m bench.render`).
+"""Time of drawing each picture the bot sends (`python -m bench.render`).
 
-The first call is reported on its own: it imports matplotlib, loads the font cache and
-warms matplotlib's text caches. The rest is the steady cost the bot pays per finished quiz.
+The first call is reported on its own: it imports matplotlib (segno and Pillow for the
+QR code), loads the font cache and warms the text caches. The rest is the steady cost:
+the result chart is drawn per finished quiz, the statistics chart and the QR code when
+a centre's staff ask for them.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 
-from bot.render import ChartInput, TraitBar, render_profile_chart
+from bot.render import (
+    ChartInput,
+    DropoffRow,
+    LabelledCount,
+    StatsChartInput,
+    TraitBar,
+    TraitComparison,
+    render_profile_chart,
+    render_qr,
+    render_stats_chart,
+)
 
 RUNS = 20
 
@@ -31,22 +44,84 @@ SAMPLE = ChartInput(
     legend=("Сильная сторона", "Зона роста", "Прошлый раз"),
 )
 
+_SCREENS = [
+    "Клиент злится из-за задержки заказа",
+    "Вы не знаете ответа на вопрос",
+    "Три чата одновременно",
+    "Коллега просит подменить смену",
+    "Ночная смена и выходные",
+    "Жалоба в соцсетях",
+]
 
-def main() -> None:
+# Every panel, with a few hidden values and the longest quiz (26 screens).
+STATS_SAMPLE = StatsChartInput(
+    title="Центр карьеры НИУ ВШЭ — Санкт-Петербург",
+    subtitle="Последние 30 дней · 124 студента начали",
+    bands_title="Насколько подходит поддержка",
+    bands=(
+        LabelledCount("Очень подходит", 38),
+        LabelledCount("Скорее подходит", 51),
+        LabelledCount("Скорее не подходит", 27),
+        LabelledCount("Не подходит", None),
+    ),
+    specialisations_title="Рекомендованные специализации",
+    specialisations=(
+        LabelledCount("Техподдержка второй линии", 44),
+        LabelledCount("Клиентский сервис", 36),
+        LabelledCount("Аккаунт-менеджмент", 21),
+        LabelledCount("Контроль качества", None),
+        LabelledCount("Обучение операторов", 12),
+    ),
+    traits_title="Профиль качеств",
+    traits=(
+        TraitComparison("Терпение", 72, 65),
+        TraitComparison("Эмпатия", 68, 70),
+        TraitComparison("Коммуникация и ясная речь", 55, 61),
+        TraitComparison("Техническая грамотность", None, 48),
+        TraitComparison("Организованность и тайм-менеджмент", 49, 52),
+        TraitComparison("Стрессоустойчивость", 40, 44),
+    ),
+    centre_legend="Этот центр",
+    everyone_legend="Все студенты",
+    dropoff_title="Где студенты бросают тест",
+    dropoff=tuple(
+        DropoffRow(
+            f"В{i + 1} · {_SCREENS[i % len(_SCREENS)]}",
+            124 - 4 * i if i < 24 else None,
+            120 - 4 * i if i < 22 else None,
+        )
+        for i in range(26)
+    ),
+    reached_legend="Дошли",
+    answered_legend="Ответили",
+    hidden_note="Группы меньше 10 студентов не показаны",
+)
+
+QR_LINK = "https://t.me/careerbot?start=centre_42"
+QR_CAPTION = "Центр карьеры НИУ ВШЭ — Санкт-Петербург\n" + QR_LINK
+
+
+def measure(name: str, render: Callable[[], bytes]) -> None:
     started = time.perf_counter()
-    png = render_profile_chart(SAMPLE)
+    png = render()
     first = time.perf_counter() - started
     times: list[float] = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        png = render_profile_chart(SAMPLE)
+        png = render()
         times.append(time.perf_counter() - started)
     print(
-        f"result chart: first {first * 1000:.0f} ms (import + warm-up),"
+        f"{name}: first {first * 1000:.0f} ms (import + warm-up),"
         f" then median {statistics.median(times) * 1000:.0f} ms"
         f" (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {RUNS} runs),"
         f" {len(png) / 1024:.0f} KiB"
     )
+
+
+def main() -> None:
+    measure("result chart", lambda: render_profile_chart(SAMPLE))
+    measure("stats chart", lambda: render_stats_chart(STATS_SAMPLE))
+    measure("poster QR code", lambda: render_qr(QR_LINK, caption=QR_CAPTION))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,33 @@
-"""The picture of a student's quiz profile: a PNG bar chart of their trait scores.
+"""Pictures the bot sends: a student's profile chart, a centre's statistics chart and
+a printable QR code of a link, each as PNG bytes.
 
-Importing this package is cheap: matplotlib is imported on the first call to
-:func:`render_profile_chart`, which is synchronous and CPU-bound, so call it through
-``asyncio.to_thread`` from handlers.
+Importing this package is cheap: matplotlib (or segno and Pillow for the QR code) is
+imported on the first call to a ``render_*`` function. They are synchronous and
+CPU-bound, so call them through ``asyncio.to_thread`` from handlers.
 """
 
 from __future__ import annotations
 
 from bot.render.model import ChartInput, TraitBar, TraitKind
+from bot.render.stats_model import (
+    DropoffRow,
+    LabelledCount,
+    StatsChartInput,
+    TraitComparison,
+)
 
-__all__ = ["ChartInput", "TraitBar", "TraitKind", "render_profile_chart"]
+__all__ = [
+    "ChartInput",
+    "DropoffRow",
+    "LabelledCount",
+    "StatsChartInput",
+    "TraitBar",
+    "TraitComparison",
+    "TraitKind",
+    "render_profile_chart",
+    "render_qr",
+    "render_stats_chart",
+]
 
 
 def render_profile_chart(data: ChartInput) -> bytes:
@@ -17,3 +35,17 @@ def render_profile_chart(data: ChartInput) -> bytes:
     from bot.render.chart import render_profile_chart as render
 
     return render(data)
+
+
+def render_stats_chart(data: StatsChartInput) -> bytes:
+    """Draw a centre's statistics as one PNG 1080 px wide and return its bytes. Thread-safe."""
+    from bot.render.stats_chart import render_stats_chart as render
+
+    return render(data)
+
+
+def render_qr(url: str, *, caption: str | None = None) -> bytes:
+    """A printable PNG QR code of *url* (about 1000 px wide), *caption* under it. Thread-safe."""
+    from bot.render.qr import render_qr as render
+
+    return render(url, caption=caption)

@@ -72,8 +72,9 @@ FONT_REGULAR = _FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = _FONT_DIR / "DejaVuSans-Bold.ttf"
 
 # Matplotlib's text and font caches are not documented as thread-safe: one chart at a
-# time (each takes ~0.1 s, and the bot renders one per finished quiz).
-_lock = threading.Lock()
+# time (each takes ~0.1 s, and the bot renders one per finished quiz). Every chart
+# module draws under this one lock.
+render_lock = threading.Lock()
 
 
 def font(size: float, *, bold: bool = False) -> FontProperties:
@@ -214,7 +215,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 def render_profile_chart(data: ChartInput) -> bytes:
     """Draw *data* as a PNG ``WIDTH`` px wide and return its bytes."""
-    with _lock:
+    with render_lock:
         return _render(data)
 
 
@@ -279,8 +280,16 @@ def _render(data: ChartInput) -> bytes:
     _draw_bars(ax, fig, measure, data.traits, labels, previous)
     _draw_legend(fig, measure, data, previous, fx(MARGIN), fy(top_legend))
 
-    # The picture is opaque: an RGB PNG is ~10% smaller than the RGBA one savefig writes,
-    # and carries no metadata (no matplotlib version), so bytes depend only on the input.
+    return to_png(fig)
+
+
+def to_png(fig: Figure) -> bytes:
+    """*fig* drawn by Agg as an opaque PNG.
+
+    An RGB PNG is ~10% smaller than the RGBA one savefig writes, and carries no metadata
+    (no matplotlib version), so the bytes depend only on what was drawn.
+    """
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=DPI, facecolor=BACKGROUND)
     size = canvas.get_width_height(physical=True)
