@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,24 +23,30 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, apply_migrations, open_database
 from bot.db.attempts import AttemptsRepo
+from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
 from bot.db.fsm_storage import SQLiteStorage
+from bot.db.stats import StatsRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import Quiz
+from bot.services.centres import CentresService
 from bot.services.delivery import Delivery
+from bot.services.digests import DigestService
 from bot.services.quiz import QuizService
 from bot.services.reminders import QuizReminders
 from bot.services.staff import StaffService
+from bot.services.stats import StatsService
 from bot.services.students import StudentService
 from bot.services.tips import PlanSettings, TipsService
 from bot.services.tips_outbox import TipsOutbox
 from bot.tips.catalogue import TipCatalogue
 from handlers import build_router
 from handlers.errors import AnswerPresses
-from handlers.menu import set_commands
+from handlers.menu import set_commands, set_staff_menu
+from handlers.staff.stats import digest_screen
 from handlers.tips import reminder_screen, tip_screen
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,9 @@ class Services:
     quiz: QuizService
     tips: TipsService
     staff: StaffService
+    centres: CentresService
+    stats: StatsService
+    digests: DigestService
     delivery: Delivery
 
     @classmethod
@@ -63,6 +73,7 @@ class Services:
         cls,
         settings: Settings,
         db: Database,
+        reader: Database,
         bot: Bot,
         clock: Clock,
         i18n: I18n,
@@ -70,7 +81,12 @@ class Services:
         catalogue: TipCatalogue,
     ) -> Services:
         users, attempts, tips_repo = UsersRepo(db), AttemptsRepo(db), TipsRepo(db)
-        students = StudentService(users, tips_repo, clock)
+        centres_repo = CentresRepo(db)
+        staff = StaffService(settings.admin_ids, StaffRepo(db))
+        centres = CentresService(
+            centres_repo, StaffRepo(db), staff, clock, invite_ttl=settings.invite_ttl
+        )
+        students = StudentService(users, tips_repo, centres_repo, clock)
         quiz = QuizService(attempts, quizzes, clock)
         tips = TipsService(
             repo=tips_repo,
@@ -103,14 +119,22 @@ class Services:
             window=settings.tips_window,
             timezone=settings.timezone,
         )
+        stats = StatsService(StatsRepo(reader), quiz.quiz, clock, settings.stats_min_group)
+        digests = DigestService(
+            DigestsRepo(db),
+            stats,
+            i18n,
+            render=partial(digest_screen, quiz.quiz),
+            timezone=settings.tz,
+        )
         delivery = Delivery(
             bot=bot,
             sender=Sender(rate=settings.send_rate),
-            sources=(outbox, reminders),
+            sources=(outbox, reminders, digests),
             on_blocked=students.blocked,
             clock=clock,
         )
-        return cls(students, quiz, tips, StaffService(settings.admin_ids), delivery)
+        return cls(students, quiz, tips, staff, centres, stats, digests, delivery)
 
 
 @dataclass
@@ -119,6 +143,7 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     db: Database
+    reader: Database
     scheduler: AsyncIOScheduler
     clock: Clock
     inflight: InFlightMiddleware
@@ -147,6 +172,8 @@ class App:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.bot.session.close()
+        if self.reader is not self.db:
+            await self.reader.close()
         await self.db.close()
 
 
@@ -177,8 +204,18 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     except BaseException:
         await db.close()
         raise
+    try:
+        # Statistics read on a connection of their own: students never wait for them.
+        reader = (
+            db
+            if str(settings.database_path) == ":memory:"
+            else await open_database(settings.database_path, read_only=True)
+        )
+    except BaseException:
+        await db.close()
+        raise
     bot = build_bot(settings)
-    services = Services.build(settings, db, bot, clock, i18n, quizzes, catalogue)
+    services = Services.build(settings, db, reader, bot, clock, i18n, quizzes, catalogue)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
 
@@ -199,14 +236,21 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         quiz_service=services.quiz,
         tips=services.tips,
         staff=services.staff,
+        centres=services.centres,
+        stats_service=services.stats,
+        digests=services.digests,
+        clock=clock,
     )
 
-    app = App(settings, bot, dispatcher, db, scheduler, clock, inflight, services)
+    app = App(settings, bot, dispatcher, db, reader, scheduler, clock, inflight, services)
     delivery = services.delivery
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
         await set_commands(bot, i18n)
+        staff = services.staff
+        for user_id in sorted(staff.admin_ids | set(await staff.granted())):
+            await set_staff_menu(bot, i18n, user_id, await staff.access(user_id))
         await delivery.recover()
         scheduler.add_job(
             delivery.tick,

@@ -51,6 +51,8 @@ EXPECTED: dict[str, str] = {
     "TIPS_COUNT": "a whole number of tips in a series, 1 to 100",
     "QUIZ_REMINDER_DELAY": "a duration, e.g. P1D (0 turns the reminder off)",
     "SEND_RATE": "messages per second for tips and broadcasts, e.g. 25",
+    "INVITE_TTL": "a positive duration an invite link stays valid, e.g. P7D",
+    "STATS_MIN_GROUP": "a whole number of students, 2 to 100 (10 is usual)",
 }
 
 
@@ -128,12 +130,17 @@ class Settings(CoreSettings):
     quiz_reminder_delay: Annotated[timedelta, NoDecode] = timedelta(days=1)
     send_rate: float = Field(default=25.0, gt=0, le=30)
 
+    # Career centres.
+    invite_ttl: Annotated[timedelta, NoDecode] = timedelta(days=7)
+    stats_min_group: int = Field(default=10, ge=2, le=100)
+    """Numbers computed from fewer students than this are hidden in every staff view."""
+
     @field_validator("tips_first_delay", "tips_grace", "quiz_reminder_delay", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(str(value)) if isinstance(value, str | int) else value
 
-    @field_validator("tips_interval", "tips_tick", mode="before")
+    @field_validator("tips_interval", "tips_tick", "invite_ttl", mode="before")
     @classmethod
     def _positive_duration(cls, value: Any) -> Any:
         if isinstance(value, str | int):

@@ -26,6 +26,74 @@ class Role(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Access:
+    """What one person may do as staff: admin (from `ADMIN_IDS`), the centres they
+    manage, operator. A student's access is empty."""
+
+    admin: bool = False
+    centres: frozenset[int] = frozenset()
+    operator: bool = False
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        found = {Role.ADMIN} if self.admin else set()
+        if self.centres:
+            found.add(Role.MANAGER)
+        if self.operator:
+            found.add(Role.OPERATOR)
+        return frozenset(found)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles)
+
+    def sees_centre(self, centre_id: int) -> bool:
+        """May see this centre's statistics: an admin sees every centre."""
+        return self.admin or centre_id in self.centres
+
+
+@dataclass(frozen=True, slots=True)
+class Centre:
+    """A career centre: its students arrive through its own link."""
+
+    id: int
+    name: str
+    code: str
+    """The deep-link payload of the students' link (random, not a readable slug)."""
+    created_at: datetime
+    archived_at: datetime | None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A manager or operator granted in the bot, as an admin sees them in a list."""
+
+    user_id: int
+    role: Role
+    centre_id: int | None
+    name: str
+    username: str | None
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecipient:
+    """A manager due a weekly digest for one centre."""
+
+    staff_id: int
+    user_id: int
+    centre_id: int
+    centre_name: str
+    locale: str | None
+    language_code: str | None
+    last_sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SeenUser:
     """What an update tells us about its sender."""
 
@@ -49,6 +117,8 @@ class User:
     """Chosen with /language; None means "follow Telegram's language"."""
     source: str | None
     """The first deep-link payload they arrived with."""
+    centre_id: int | None
+    """The career centre whose link they arrived through (first touch)."""
     created_at: datetime
     last_seen_at: datetime
     blocked_at: datetime | None

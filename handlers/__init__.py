@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import about, errors, fallback, groups, language, membership, start, tips
+from handlers import about, errors, fallback, groups, language, membership, staff, start, tips
 from handlers.filters import PrivateChat
 from handlers.quiz import flow, results
 
@@ -28,6 +28,7 @@ def build_router() -> Router:
     private.callback_query.filter(PrivateChat())
     private.include_routers(
         start.build_router(),
+        staff.build_router(),  # behind role filters; before anything that reads plain text
         about.build_router(),
         language.build_router(),
         flow.build_router(),

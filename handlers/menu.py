@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
+
+from bot.domain import Access, Role
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +23,20 @@ COMMANDS = (
     ("help", __("What this bot can do")),
     ("start", __("Start over and see the greeting")),
 )
+
+
+# Staff commands, by the role that may use them; a staff member's own menu is the
+# students' one plus these (students never see them: the menu is set per chat).
+STAFF_COMMANDS: tuple[tuple[str, Any, frozenset[Role]], ...] = (
+    ("stats", __("Statistics of your career centre"), frozenset({Role.ADMIN, Role.MANAGER})),
+    ("export", __("Statistics as a CSV table"), frozenset({Role.ADMIN, Role.MANAGER})),
+    ("centres", __("Career centres: links, QR codes, managers"), frozenset({Role.ADMIN})),
+    ("centre_new", __("Create a career centre: /centre_new NAME"), frozenset({Role.ADMIN})),
+)
+
+
+def staff_command_names(access: Access) -> list[str]:
+    return [name for name, _text, roles in STAFF_COMMANDS if not roles.isdisjoint(access.roles)]
 
 
 def command_lines() -> str:
@@ -41,3 +58,28 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(bot_commands(i18n, i18n.default_locale), scope)
     except TelegramAPIError as exc:
         log.warning("could not set the command menu: %s", exc)
+
+
+def staff_bot_commands(i18n: I18n, locale: str, access: Access) -> list[BotCommand]:
+    with i18n.context(), i18n.use_locale(locale):
+        staff = [
+            BotCommand(command=name, description=str(text))
+            for name, text, roles in STAFF_COMMANDS
+            if not roles.isdisjoint(access.roles)
+        ]
+    return staff + bot_commands(i18n, locale)
+
+
+async def set_staff_menu(bot: Bot, i18n: I18n, user_id: int, access: Access) -> None:
+    """Give a staff member their own menu (a chat-scoped one); a person with no role
+    left gets the students' menu back."""
+    scope = BotCommandScopeChat(chat_id=user_id)
+    try:
+        for locale in (*i18n.available_locales, None):
+            if access.is_staff:
+                commands = staff_bot_commands(i18n, locale or i18n.default_locale, access)
+                await bot.set_my_commands(commands, scope, language_code=locale)
+            else:
+                await bot.delete_my_commands(scope, language_code=locale)
+    except TelegramAPIError as exc:  # e.g. an admin who never opened the bot
+        log.warning("could not set the staff menu of %d: %s", user_id, exc)

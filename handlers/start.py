@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
-from aiogram import Router, html
+from aiogram import Bot, F, Router, html
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import User
+from bot.domain import Role, User
+from bot.services.centres import INVITE_PREFIX, CentresService, InviteRefusal, Joined
 from bot.services.quiz import Position, QuizService
+from bot.services.staff import StaffService
 from bot.services.students import StudentService
+from handlers.menu import set_staff_menu, staff_command_names
 from handlers.quiz import screens
 
 
 def build_router() -> Router:
     router = Router(name="start")
+    router.message.register(
+        accept_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
+    )
     router.message.register(start, CommandStart())
     return router
+
+
+REFUSALS = {
+    InviteRefusal.UNKNOWN: lambda: _(
+        "This invite link is not valid. Check that it was copied whole, or ask for a new one."
+    ),
+    InviteRefusal.USED: lambda: _(
+        "This invite has already been used: each one works once. Ask for a new one."
+    ),
+    InviteRefusal.EXPIRED: lambda: _("This invite has expired. Ask for a new one."),
+}
+
+
+async def accept_invite(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    user: User,
+    centres: CentresService,
+    staff: StaffService,
+    i18n: I18n,
+) -> None:
+    """A staff invite link: the first person to open it in time gets its role."""
+    assert command.args is not None  # the filter
+    outcome = await centres.accept(command.args, user.id)
+    if not isinstance(outcome, Joined):
+        await message.answer(REFUSALS[outcome.reason]())
+        return
+    access = await staff.access(user.id)
+    await set_staff_menu(bot, i18n, user.id, access)
+    commands = " ".join(f"/{name}" for name in staff_command_names(access))
+    if outcome.role == Role.MANAGER and outcome.centre is not None:
+        text = _(
+            "✅ You are a manager of <b>{centre}</b>. You see its students' statistics,"
+            " aggregated: never a single student. Your commands: {commands}\n\n"
+            "Every Monday morning I send a digest of the week when there is something new;"
+            " it has a button to turn it off."
+        ).format(centre=html.quote(outcome.centre.name), commands=commands)
+    else:
+        text = _("✅ You are now an operator. Your commands: {commands}").format(commands=commands)
+    await message.answer(text)
 
 
 async def start(

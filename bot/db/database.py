@@ -128,25 +128,36 @@ def _check_path(db_path: Path) -> None:
         ) from None
 
 
-async def open_database(path: Path | str) -> Database:
+def _read_only_uri(db_path: Path) -> str:
+    return f"{db_path.absolute().as_uri()}?mode=ro"
+
+
+async def open_database(path: Path | str, *, read_only: bool = False) -> Database:
     """Open (creating folders as needed) the database with the pragmas we rely on.
+
+    `read_only` opens a second connection to an existing database for long reads
+    (statistics): under WAL it reads while the main connection writes.
 
     Raises :class:`DatabaseOpenError` with a one-line reason for a path that is a
     folder, lies below a file, or cannot be written.
     """
     db_path = Path(path)
-    if str(path) != ":memory:":
+    if str(path) != ":memory:" and not read_only:
         _check_path(db_path)
     try:
-        conn = await aiosqlite.connect(db_path, isolation_level=None)
+        if read_only:
+            conn = await aiosqlite.connect(_read_only_uri(db_path), uri=True, isolation_level=None)
+        else:
+            conn = await aiosqlite.connect(db_path, isolation_level=None)
     except sqlite3.Error as exc:
         raise DatabaseOpenError(f"cannot open {db_path}: {exc}") from None
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
         await conn.close()  # else its thread outlives the event loop
         raise DatabaseOpenError(f"cannot use {db_path} as a database: {exc}") from None

@@ -20,6 +20,7 @@ def _user(row: aiosqlite.Row) -> User:
         language_code=row["language_code"],
         locale=row["locale"],
         source=row["source"],
+        centre_id=row["centre_id"],
         created_at=from_db(row["created_at"]),
         last_seen_at=from_db(row["last_seen_at"]),
         blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
@@ -86,6 +87,14 @@ class UsersRepo:
         changed = await self._db.execute(
             "UPDATE users SET source = ? WHERE id = ? AND source IS NULL",
             (source, user_id),
+        )
+        return changed == 1
+
+    async def join_centre_if_none(self, user_id: int, centre_id: int) -> bool:
+        """First touch wins: a student belongs to the first centre they arrived through."""
+        changed = await self._db.execute(
+            "UPDATE users SET centre_id = ? WHERE id = ? AND centre_id IS NULL",
+            (centre_id, user_id),
         )
         return changed == 1
 

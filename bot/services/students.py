@@ -6,18 +6,26 @@ from __future__ import annotations
 import logging
 
 from bot.clock import Clock
+from bot.db.centres import CentresRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.deeplinks import parse_start_payload
-from bot.domain import SeenUser, User
+from bot.domain import Centre, SeenUser, User
+from bot.services.centres import INVITE_PREFIX
+
+SHARE_PAYLOAD = "share"
+"""The source of a link shared by a student who belongs to no centre."""
 
 log = logging.getLogger(__name__)
 
 
 class StudentService:
-    def __init__(self, users: UsersRepo, tips: TipsRepo, clock: Clock) -> None:
+    def __init__(
+        self, users: UsersRepo, tips: TipsRepo, centres: CentresRepo, clock: Clock
+    ) -> None:
         self._users = users
         self._tips = tips
+        self._centres = centres
         self._clock = clock
 
     async def visit(self, seen: SeenUser) -> tuple[User, bool]:
@@ -27,11 +35,34 @@ class StudentService:
         """
         return await self._users.touch(seen, self._clock.now())
 
-    async def arrived(self, user: User, start_args: str | None) -> None:
-        """Remember the first deep-link source a student came with (first touch wins)."""
+    async def arrived(self, user: User, start_args: str | None) -> Centre | None:
+        """Remember where a student came from (first touch wins for both the source and
+        the centre). Returns the centre they joined now, if its link brought them.
+
+        Invite payloads are not a source: the start handler deals with them first.
+        """
         payload = parse_start_payload(start_args)
-        if payload is not None and user.source is None:
+        if payload is None or payload.startswith(INVITE_PREFIX):
+            return None
+        if user.source is None:
             await self._users.set_source_if_empty(user.id, payload)
+        if user.centre_id is not None:
+            return None
+        centre = await self._centres.by_code(payload)
+        if centre is None or centre.archived:
+            return None
+        joined = await self._users.join_centre_if_none(user.id, centre.id)
+        return centre if joined else None
+
+    async def share_payload(self, user: User) -> str:
+        """What the result's "share" link carries: the student's centre's own code, so a
+        friend who opens it counts for the same centre (the code names the centre, never
+        the student); "share" for a student of no centre or of an archived one."""
+        if user.centre_id is not None:
+            centre = await self._centres.get(user.centre_id)
+            if centre is not None and not centre.archived:
+                return centre.code
+        return SHARE_PAYLOAD
 
     async def set_locale(self, user_id: int, locale: str | None) -> None:
         await self._users.set_locale(user_id, locale)

@@ -23,6 +23,7 @@ from bot.services.quiz import (
     Refused,
     Stale,
 )
+from bot.services.students import StudentService
 from bot.telegram import drop_buttons, edit_text, pressed_message, retract, show
 from handlers.quiz import screens
 from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb
@@ -151,6 +152,7 @@ async def press_answer(
     bot: Bot,
     user: User,
     quiz_service: QuizService,
+    students: StudentService,
     i18n: I18n,
 ) -> None:
     locale = i18n.current_locale
@@ -170,7 +172,13 @@ async def press_answer(
             await drop_buttons(bot, user.id, pressed)
     if isinstance(outcome, Finished):
         await send_result(
-            bot, user.id, quiz_service.quiz, outcome.profile, outcome.previous, locale
+            bot,
+            user.id,
+            quiz_service.quiz,
+            outcome.profile,
+            outcome.previous,
+            locale,
+            await students.share_payload(user),
         )
         return
     assert isinstance(outcome, Moved)

@@ -20,13 +20,12 @@ from bot.quiz import Quiz
 from bot.quiz.snapshot import StoredProfile
 from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
 from bot.services.quiz import QuizService
+from bot.services.students import StudentService
 from bot.telegram import MESSAGE_LIMIT
 from handlers.quiz import screens
 from handlers.quiz.callbacks import Menu, QuizMenuCb, ResultCb
 
 log = logging.getLogger(__name__)
-
-SHARE_PAYLOAD = "share"
 
 
 def build_router() -> Router:
@@ -90,8 +89,8 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return chunks
 
 
-async def share_url(bot: Bot) -> str:
-    link = await create_start_link(bot, SHARE_PAYLOAD)
+async def share_url(bot: Bot, payload: str) -> str:
+    link = await create_start_link(bot, payload)
     text = _("A five-minute quiz: does a job in customer support suit you?")
     return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text, safe='')}"
 
@@ -103,8 +102,12 @@ async def send_result(
     profile: StoredProfile,
     previous: StoredProfile | None,
     locale: str,
+    share_payload: str,
 ) -> None:
-    """The chart (if it renders) and the full text with the result buttons."""
+    """The chart (if it renders) and the full text with the result buttons.
+
+    `share_payload` is what the "share" link carries (see `StudentService.share_payload`).
+    """
     chart = chart_input(quiz, profile, previous, locale)
     try:
         png = await asyncio.to_thread(render_profile_chart, chart)
@@ -115,7 +118,7 @@ async def send_result(
             chat_id, BufferedInputFile(png, "profile.png"), caption=html.quote(chart.title)
         )
     chunks = split_message(screens.result_text(quiz, profile, previous, locale))
-    markup = screens.result_keyboard(await share_url(bot))
+    markup = screens.result_keyboard(await share_url(bot, share_payload))
     for position, chunk in enumerate(chunks):
         last = position == len(chunks) - 1
         await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
@@ -158,6 +161,7 @@ async def open_result(
     bot: Bot,
     user: User,
     quiz_service: QuizService,
+    students: StudentService,
     i18n: I18n,
 ) -> None:
     result = await quiz_service.result(user.id, callback_data.attempt)
@@ -166,5 +170,11 @@ async def open_result(
         callback_answer.show_alert = True
         return
     await send_result(
-        bot, user.id, quiz_service.quiz, result.profile, result.previous, i18n.current_locale
+        bot,
+        user.id,
+        quiz_service.quiz,
+        result.profile,
+        result.previous,
+        i18n.current_locale,
+        await students.share_payload(user),
     )

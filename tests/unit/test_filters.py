@@ -18,10 +18,23 @@ GROUP = Chat(id=-100, type="supergroup")
 
 
 def user(user_id: int) -> User:
-    return User(user_id, "Имя", None, None, "ru", None, None, NOW, NOW, None)
+    return User(user_id, "Имя", None, None, "ru", None, None, None, NOW, NOW, None)
 
 
-STAFF = StaffService(admin_ids=[ADMIN])
+MANAGER = 300
+
+
+class Granted:
+    """Roles granted in the bot, without a database: one manager of centre 7."""
+
+    async def roles_of(self, user_id: int) -> list[tuple[Role, int | None]]:
+        return [(Role.MANAGER, 7)] if user_id == MANAGER else []
+
+    async def everyone(self) -> list[int]:
+        return [MANAGER]
+
+
+STAFF = StaffService(admin_ids=[ADMIN], repo=Granted())
 EVENT = PRIVATE  # any update object: the filters look only at what middlewares put in the data
 
 
@@ -36,6 +49,14 @@ async def test_roles_an_admin_does_not_have_are_refused() -> None:
     managers = HasRole(Role.MANAGER, Role.OPERATOR)
     assert not await managers(EVENT, staff=STAFF, user=user(ADMIN))
     assert await STAFF.roles(STUDENT) == frozenset()
+
+
+async def test_a_granted_manager_passes_the_manager_filter_only() -> None:
+    assert await HasRole(Role.MANAGER)(EVENT, staff=STAFF, user=user(MANAGER))
+    assert not await HasRole(Role.ADMIN, Role.OPERATOR)(EVENT, staff=STAFF, user=user(MANAGER))
+    access = await STAFF.access(MANAGER)
+    assert access.sees_centre(7)
+    assert not access.sees_centre(8)
 
 
 def test_a_role_filter_names_a_role() -> None:

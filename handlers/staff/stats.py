@@ -1,0 +1,328 @@
+"""/stats and /export for centre managers and admins, and the digest's on/off button.
+
+A manager sees their own centre(s); an admin chooses a centre or every student.
+Which centre a button names is checked again by the statistics service, so a
+forged or stale button shows nothing that is not the presser's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot, F, Router, html
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.chat_action import ChatActionSender
+from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.clock import Clock
+from bot.domain import Access, DigestRecipient, Role, User
+from bot.quiz import Quiz
+from bot.render import render_stats_chart
+from bot.services.centres import CentresService
+from bot.services.digests import DigestService
+from bot.services.staff import StaffService
+from bot.services.stats import NotAllowed, Scope, StatsService
+from bot.stats.report import Period, StatsReport
+from bot.stats.table import to_csv
+from handlers.filters import HasRole
+from handlers.staff.callbacks import DigestCb, StatsAction, StatsCb
+from handlers.staff.report_view import (
+    ReportContext,
+    chart_input,
+    csv_rows,
+    hidden_text,
+    period_name,
+    report_text,
+)
+
+log = logging.getLogger(__name__)
+
+PERIODS = (Period.WEEK, Period.MONTH, Period.ALL)
+
+
+def build_router() -> Router:
+    router = Router(name="staff-stats")
+    viewers = HasRole(Role.ADMIN, Role.MANAGER)
+    router.message.filter(viewers)
+    router.callback_query.filter(viewers)
+    router.message.register(stats_command, Command("stats"))
+    router.message.register(export_command, Command("export"))
+    router.callback_query.register(choose, StatsCb.filter(F.action == StatsAction.CHOOSE))
+    router.callback_query.register(show_stats, StatsCb.filter(F.action == StatsAction.SHOW))
+    router.callback_query.register(export, StatsCb.filter(F.action == StatsAction.EXPORT))
+    router.callback_query.register(toggle_digest, DigestCb.filter())
+    return router
+
+
+async def _choices(
+    access: Access, centres: CentresService, action: StatsAction
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if access.admin:
+        builder.button(text=_("All students"), callback_data=StatsCb(action=action, centre=0))
+        listed = [row.centre for row in await centres.listing()]
+        listed += [row.centre for row in await centres.listing(archived=True)]
+    else:
+        listed = await centres.visible_to(access.centres)
+    for centre in listed:
+        name = centre.name[:50] + (" 🗄" if centre.archived else "")
+        builder.button(text=name, callback_data=StatsCb(action=action, centre=centre.id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def _single_scope(access: Access) -> Scope | None:
+    """The only scope a manager of one centre can mean; None when there is a choice."""
+    if not access.admin and len(access.centres) == 1:
+        return Scope(next(iter(access.centres)))
+    return None
+
+
+async def stats_command(
+    message: Message,
+    bot: Bot,
+    user: User,
+    staff: StaffService,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+) -> None:
+    access = await staff.access(user.id)
+    scope = await _single_scope(access)
+    if scope is None:
+        markup = await _choices(access, centres, StatsAction.SHOW)
+        await message.answer(_("Statistics of which centre?"), reply_markup=markup)
+        return
+    await _send_stats(bot, user, access, scope, Period.MONTH, centres, stats_service, i18n)
+
+
+async def export_command(
+    message: Message,
+    bot: Bot,
+    user: User,
+    staff: StaffService,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    access = await staff.access(user.id)
+    scope = await _single_scope(access)
+    if scope is None:
+        markup = await _choices(access, centres, StatsAction.EXPORT)
+        await message.answer(_("Export the statistics of which centre?"), reply_markup=markup)
+        return
+    await _send_export(bot, user, access, scope, Period.ALL, centres, stats_service, i18n, clock)
+
+
+async def choose(
+    query: CallbackQuery, user: User, staff: StaffService, centres: CentresService
+) -> None:
+    access = await staff.access(user.id)
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("Statistics of which centre?"),
+            reply_markup=await _choices(access, centres, StatsAction.SHOW),
+        )
+
+
+def _scope_of(callback_data: StatsCb) -> Scope:
+    return Scope(callback_data.centre or None)
+
+
+async def show_stats(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: StatsCb,
+    bot: Bot,
+    user: User,
+    staff: StaffService,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+) -> None:
+    access = await staff.access(user.id)
+    scope = _scope_of(callback_data)
+    if not stats_service.allowed(access, scope):
+        callback_answer.text = _("These statistics are not available to you.")
+        callback_answer.show_alert = True
+        return
+    await _send_stats(bot, user, access, scope, callback_data.period, centres, stats_service, i18n)
+
+
+async def export(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: StatsCb,
+    bot: Bot,
+    user: User,
+    staff: StaffService,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    access = await staff.access(user.id)
+    scope = _scope_of(callback_data)
+    if not stats_service.allowed(access, scope):
+        callback_answer.text = _("These statistics are not available to you.")
+        callback_answer.show_alert = True
+        return
+    await _send_export(
+        bot, user, access, scope, callback_data.period, centres, stats_service, i18n, clock
+    )
+
+
+async def _scope_name(scope: Scope, centres: CentresService) -> str | None:
+    if scope.centre_id is None:
+        return _("All students")
+    centre = await centres.get(scope.centre_id)
+    return None if centre is None else centre.name
+
+
+def _keyboard(scope: Scope, period: Period, access: Access) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    centre = scope.centre_id or 0
+    for option in PERIODS:
+        mark = "• " if option == period else ""
+        builder.button(
+            text=mark + period_name(option),
+            callback_data=StatsCb(action=StatsAction.SHOW, centre=centre, period=option),
+        )
+    builder.button(
+        text=_("📥 CSV for Excel"),
+        callback_data=StatsCb(action=StatsAction.EXPORT, centre=centre, period=period),
+    )
+    if access.admin or len(access.centres) > 1:
+        builder.button(text=_("« Other centre"), callback_data=StatsCb(action=StatsAction.CHOOSE))
+    builder.adjust(3, 1, 1)
+    return builder.as_markup()
+
+
+async def _send_stats(
+    bot: Bot,
+    user: User,
+    access: Access,
+    scope: Scope,
+    period: Period,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+) -> None:
+    name = await _scope_name(scope, centres)
+    if name is None:
+        await bot.send_message(user.id, _("This centre no longer exists."))
+        return
+    try:
+        report = await stats_service.report(access, scope, period)
+    except NotAllowed:
+        await bot.send_message(user.id, _("These statistics are not available to you."))
+        return
+    ctx = ReportContext(name, period, stats_service.quiz, i18n.current_locale)
+    async with ChatActionSender.upload_photo(chat_id=user.id, bot=bot):
+        try:
+            png = await asyncio.to_thread(render_stats_chart, chart_input(report, ctx))
+        except Exception:  # the numbers matter more than the picture
+            log.exception("statistics chart failed to render")
+        else:
+            await bot.send_photo(
+                user.id,
+                BufferedInputFile(png, "stats.png"),
+                caption=f"📊 {html.quote(name)} · {period_name(period)}",
+            )
+    await bot.send_message(
+        user.id, report_text(report, ctx), reply_markup=_keyboard(scope, period, access)
+    )
+
+
+async def _send_export(
+    bot: Bot,
+    user: User,
+    access: Access,
+    scope: Scope,
+    period: Period,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    name = await _scope_name(scope, centres)
+    if name is None:
+        await bot.send_message(user.id, _("This centre no longer exists."))
+        return
+    try:
+        report = await stats_service.report(access, scope, period)
+    except NotAllowed:
+        await bot.send_message(user.id, _("These statistics are not available to you."))
+        return
+    ctx = ReportContext(name, period, stats_service.quiz, i18n.current_locale)
+    data = to_csv(csv_rows(report, ctx, clock.now()), hidden_text(report))
+    stamp = clock.now().strftime("%Y-%m-%d")
+    await bot.send_document(
+        user.id,
+        BufferedInputFile(data, f"stats-{scope.centre_id or 'all'}-{period}-{stamp}.csv"),
+        caption=_("{name} · {period}. Opens in Excel and LibreOffice by double-click.").format(
+            name=html.quote(name), period=period_name(period)
+        ),
+    )
+
+
+async def toggle_digest(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    callback_data: DigestCb,
+    user: User,
+    digests: DigestService,
+) -> None:
+    if not await digests.set_wanted(user.id, callback_data.centre, callback_data.on):
+        callback_answer.text = _("You are not a manager of this centre.")
+        callback_answer.show_alert = True
+        return
+    if callback_data.on:
+        callback_answer.text = _("The weekly digest is on again.")
+    else:
+        callback_answer.text = _(
+            "The weekly digest is off. Turn it on again with the button under any digest."
+        )
+    if isinstance(query.message, Message):
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=_("🔔 Turn the digest back on")
+            if not callback_data.on
+            else _("🔕 Turn off the weekly digest"),
+            callback_data=DigestCb(centre=callback_data.centre, on=not callback_data.on),
+        )
+        await query.message.edit_reply_markup(reply_markup=builder.as_markup())
+
+
+def digest_screen(
+    quiz: Quiz, recipient: DigestRecipient, report: StatsReport, new: int, k: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The weekly digest, rendered in the recipient's locale (set by the caller)."""
+    ctx = ReportContext(recipient.centre_name, Period.WEEK, quiz, str(get_i18n().current_locale))
+    fresh = html.quote(f"<{k}") if new < k else str(new)
+    text = (
+        _("🗓 <b>Weekly digest</b>: {fresh} students finished the quiz since the last one.").format(
+            fresh=fresh
+        )
+        + "\n\n"
+        + report_text(report, ctx)
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📊 Full statistics"),
+        callback_data=StatsCb(
+            action=StatsAction.SHOW, centre=recipient.centre_id, period=Period.WEEK
+        ),
+    )
+    builder.button(
+        text=_("🔕 Turn off the weekly digest"),
+        callback_data=DigestCb(centre=recipient.centre_id, on=False),
+    )
+    builder.adjust(1)
+    return text, builder.as_markup()

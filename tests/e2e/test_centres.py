@@ -1,0 +1,233 @@
+"""Career centres end to end: an admin creates two centres, students arrive through
+their links and take the quiz, managers join by invite and see aggregates only."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import Emulator, EmuMessage, Student
+from handlers.staff.callbacks import (
+    CentreAction,
+    CentreCb,
+    DigestCb,
+    StatsAction,
+    StatsCb,
+)
+from tests.e2e.conftest import RunningBot
+from tests.e2e.quiz_walk import best, next_screen, walk, with_track
+from tests.support import text_of
+
+ADMIN = 9001
+START_LINK = re.compile(r"https://t\.me/careerbot_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+async def staffed(emu: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(emu, tmp_path, overrides={"admin_ids": frozenset({ADMIN})})
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+def person(emu: Emulator, user_id: int, name: str, language: str = "en") -> Student:
+    return Student(emu, user_id=user_id, first_name=name, language_code=language, timeout=15)
+
+
+def links_in(message: EmuMessage) -> list[str]:
+    return START_LINK.findall(text_of(message))
+
+
+async def create_centre(admin: Student, name: str) -> tuple[str, str]:
+    """The centre's students' code and a manager invite payload, from the admin's chat."""
+    await admin.send(f"/centre_new {name}")
+    created, qr = await admin.expect_messages(2)
+    assert name in text_of(created)
+    code, invite = links_in(created)
+    assert invite.startswith("inv_")
+    assert qr.photo is not None
+    assert qr.caption is not None
+    assert code in qr.caption
+    return code, invite
+
+
+async def finish_quiz(student: Student, code: str, track: str) -> None:
+    await student.send(f"/start {code}")
+    await student.expect_message()
+    await student.press("Пройти тест")
+    screen = await next_screen(student)
+    pick = with_track(track, best)
+    result, _visited = await walk(student, screen, pick)
+    assert result.text is not None
+
+
+async def staff_menu(emu: Emulator, user_id: int) -> set[str]:
+    return {c["command"] for c in emu.commands({"type": "chat", "chat_id": user_id}, "en")}
+
+
+@pytest.mark.timeout(240)
+async def test_two_centres_their_students_and_their_managers(
+    emu: Emulator, staffed: RunningBot
+) -> None:
+    admin = person(emu, ADMIN, "Admin")
+    await admin.send("/start")
+    await admin.expect_message()
+    code_a, invite_a = await create_centre(admin, "Centre Alpha")
+    code_b, invite_b = await create_centre(admin, "Centre Beta")
+    assert code_a != code_b
+
+    tracks = ("tech", "soft", "comm")
+    alpha = [person(emu, 2000 + n, f"Студент{n}", "ru") for n in range(12)]
+    beta = [person(emu, 3000 + n, f"Гость{n}", "ru") for n in range(3)]
+    await asyncio.gather(
+        *(finish_quiz(s, code_a, tracks[n % 3]) for n, s in enumerate(alpha)),
+        *(finish_quiz(s, code_b, tracks[n % 3]) for n, s in enumerate(beta)),
+    )
+
+    manager_a = person(emu, 9101, "Marina", "en")
+    await manager_a.send(f"/start {invite_a}")
+    joined = text_of(await manager_a.expect_message())
+    assert "Centre Alpha" in joined
+    assert {"stats", "export"} <= await staff_menu(emu, manager_a.user_id)
+    assert "centres" not in await staff_menu(emu, manager_a.user_id)
+
+    manager_b = person(emu, 9102, "Boris", "en")
+    await manager_b.send(f"/start {invite_b}")
+    assert "Centre Beta" in text_of(await manager_b.expect_message())
+
+    # An invite works once.
+    latecomer = person(emu, 9103, "Late", "en")
+    await latecomer.send(f"/start {invite_a}")
+    assert "already been used" in text_of(await latecomer.expect_message())
+    assert await staff_menu(emu, latecomer.user_id) == set()
+
+    # The first centre's manager sees exactly its twelve students, and no student.
+    await manager_a.send("/stats")
+    chart, summary = await manager_a.expect_messages(2)
+    assert chart.photo is not None
+    text = text_of(summary)
+    assert "Started the quiz: 12 · finished: 12 (100%)" in text
+    everything = " ".join(
+        (m.text or "") + (m.caption or "") for m in emu.bot_messages(manager_a.user_id)
+    )
+    for student in (*alpha, *beta):
+        assert str(student.profile["first_name"]) not in everything
+        assert str(student.user_id) not in everything
+
+    # The second centre's three students are all hidden.
+    await manager_b.send("/stats")
+    _chart_b, summary_b = await manager_b.expect_messages(2)
+    text_b = text_of(summary_b)
+    assert "Started the quiz: <10 · finished: <10 (<10)" in text_b
+    assert "fewer than 10 students" in text_b
+
+    # The export: the same numbers, readable by a spreadsheet with Russian settings.
+    await manager_a.send("/export")
+    document = await manager_a.expect_message()
+    assert document.document is not None
+    data = document.file_bytes
+    assert data is not None
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    values = {(row[0], row[1], row[2]): row[3] for row in rows if len(row) == 4}
+    assert values[("Summary", "Students", "started")] == "12"
+    assert values[("Summary", "Students", "finished")] == "12"
+    assert values[("Summary", "Students", "not finished")] == "0"
+    # Everybody chose alike: one band holds all twelve, the others none (shown as 0).
+    bands = sorted(v for (section, _i, _m), v in values.items() if section == "Suitability bands")
+    assert bands == ["0"] * (len(bands) - 1) + ["12"]
+    # Three tracks of four students each: every specialisation is a small group.
+    specs = [
+        v for (section, _i, _m), v in values.items() if section == "Recommended specialisations"
+    ]
+    assert "<10" in specs
+    assert all(v in ("<10", "0") for v in specs)
+
+    await manager_b.send("/export")
+    export_b = await manager_b.expect_message()
+    assert export_b.file_bytes is not None
+    rows_b = list(csv.reader(io.StringIO(export_b.file_bytes.decode("utf-8-sig")), delimiter=";"))
+    started_b = next(row[3] for row in rows_b if row[:3] == ["Summary", "Students", "started"])
+    assert started_b == "<10"
+
+
+STAFF_COMMANDS = ("/centre_new Sneaky", "/centres", "/stats", "/export")
+
+
+def staff_buttons(centre: int, manager: int) -> list[str]:
+    """Every staff button, aimed at centre `centre` (and its manager `manager`)."""
+    buttons = [
+        CentreCb(action=action, centre=centre, user=manager).pack() for action in CentreAction
+    ]
+    buttons += [CentreCb(action=CentreAction.LIST).pack()]
+    buttons += [StatsCb(action=action, centre=centre).pack() for action in StatsAction]
+    buttons += [StatsCb(action=StatsAction.SHOW, centre=0).pack()]  # every student: admins only
+    buttons += [DigestCb(centre=centre, on=flag).pack() for flag in (True, False)]
+    return buttons
+
+
+@pytest.mark.timeout(120)
+async def test_students_and_other_managers_are_refused_everywhere(
+    emu: Emulator, staffed: RunningBot
+) -> None:
+    admin = person(emu, ADMIN, "Admin")
+    await admin.send("/start")
+    await admin.expect_message()
+    _code_a, invite_a = await create_centre(admin, "Centre Alpha")
+    _code_b, invite_b = await create_centre(admin, "Centre Beta")
+    manager_a = person(emu, 9101, "Marina")
+    await manager_a.send(f"/start {invite_a}")
+    await manager_a.expect_message()
+    manager_b = person(emu, 9102, "Boris")
+    await manager_b.send(f"/start {invite_b}")
+    await manager_b.expect_message()
+    student = person(emu, 2001, "Student")
+    await student.send("/start")
+    await student.expect_message()
+    centre_a = 1  # the first centre created
+
+    for intruder in (student, manager_b):
+        for command in STAFF_COMMANDS:
+            if intruder is manager_b and command in ("/stats", "/export"):
+                continue  # their own centre's: allowed, checked below
+            await intruder.send(command)
+            reply = text_of(await intruder.expect_message())
+            assert "I don't know this command" in reply, (intruder.user_id, command, reply)
+        for data in staff_buttons(centre_a, manager_a.user_id):
+            own_choice = intruder is manager_b and data.startswith("st:choose")
+            before = len(emu.bot_messages(intruder.user_id))
+            anchor = emu.bot_messages(intruder.user_id)[-1].message_id
+            query = await emu.press(intruder.user_id, anchor, data)
+            answer = await emu.wait_callback_answer(query)
+            if own_choice:  # the list of their own centres: allowed, names only theirs
+                choice = text_of(await intruder.expect_message())
+                assert "Centre Alpha" not in choice
+                continue
+            note = str(answer.get("text", ""))
+            assert note in (
+                "This button is no longer active.",
+                "These statistics are not available to you.",
+                "You are not a manager of this centre.",
+            ), (intruder.user_id, data, note)
+            await intruder.expect_no_message(within=0.3)
+            assert len(emu.bot_messages(intruder.user_id)) == before
+        messages = " ".join(
+            (m.text or "") + (m.caption or "") for m in emu.bot_messages(intruder.user_id)
+        )
+        assert "Centre Alpha" not in messages
+
+    # Manager B's own /stats names only their centre; the admin's list is not theirs.
+    await manager_b.send("/stats")
+    _chart, summary = await manager_b.expect_messages(2)
+    assert "Centre Beta" in text_of(summary)
+    assert "Centre Alpha" not in text_of(summary)
+    # Manager A was not touched by any of it.
+    assert {"stats", "export"} <= await staff_menu(emu, manager_a.user_id)
