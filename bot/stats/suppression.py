@@ -25,14 +25,16 @@ Three kinds of numbers:
   reached it, and those who reached the next screen are among those who answered it.
   Two nested numbers that differ by 1 to ``k - 1`` reveal a small group ("3 students
   stopped at question 7"), even when both numbers are large. So the funnel is walked
-  in order, and each number is shown only if it is at least ``k`` and it differs by 0
-  or by at least ``k`` from the shown numbers just above it on its paths (its
-  reference). Where paths of the quiz merge, the reference is the shown numbers just
-  above each incoming path, each counted once, and a number that lies inside another
-  one of them is left out (the outer one already contains its students). Hidden
-  numbers are skipped: a number below a hidden one is compared with the shown numbers
-  above the hidden one. On a single path every pair of shown numbers then differs by
-  0 or by at least ``k``, because each step between neighbouring shown numbers does.
+  in order, and each number is shown only if it is 0 or at least ``k`` and it differs
+  by 0 or by at least ``k`` from the shown numbers just above it on its paths (its
+  reference). A 0 (a screen nobody reached) describes nobody and is shown like a part
+  of 0, unless its reference is 1 to ``k - 1``: then the 0 would reveal that group.
+  Where paths of the quiz merge, the reference is the shown numbers just above each
+  incoming path, each counted once, and a number that lies inside another one of them
+  is left out (the outer one already contains its students). Hidden numbers are
+  skipped: a number below a hidden one is compared with the shown numbers above the
+  hidden one. On a single path every pair of shown numbers then differs by 0 or by at
+  least ``k``, because each step between neighbouring shown numbers does.
 
   What this does not cover: siblings at a fork. If 45 students answered a question and
   its branches were reached by 25, 12 and 8, the 8 is hidden, but 45 - 25 - 12 shows
@@ -195,11 +197,11 @@ class _Funnel:
         return frozenset(c for c in cells if not self.cells[c].ancestors & cells)
 
     def place(self, value: int, reference: frozenset[int]) -> tuple[frozenset[int], bool]:
-        """Show ``value`` if it is at least ``k`` and differs from the sum of its reference
-        by 0 (or less) or by ``k`` or more. Returns the reference for the number below it
+        """Show ``value`` if it is 0 or at least ``k`` and differs from the sum of its
+        reference by 0 (or less) or by ``k`` or more. Returns the reference for the number below it
         (the new cell, or the same reference when hidden) and whether it is shown."""
         difference = sum(self.cells[c].value for c in reference) - value
-        if value < self.k or 0 < difference < self.k:
+        if 0 < value < self.k or 0 < difference < self.k:
             return reference, False
         ancestors = reference.union(*(self.cells[c].ancestors for c in reference))
         self.cells.append(_Cell(value, ancestors))
@@ -208,19 +210,20 @@ class _Funnel:
 
 def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str, FunnelRow]:
     """The funnel rows by node id (in the order of ``steps``), with the numbers hidden that
-    are below ``k`` or differ by 1 to ``k - 1`` from the shown numbers just above them.
+    are 1 to ``k - 1`` or differ by 1 to ``k - 1`` from the shown numbers just above them.
 
     ``entry`` is the number of students who started; it is the reference of the first
-    screens and is treated as shown (hide it elsewhere if it is below ``k``: then every
-    number here is hidden as well). The rule, step by step:
+    screens and is treated as shown (hide it elsewhere if it is 1 to ``k - 1``: then
+    every number here is hidden as well, a 0 too). The rule, step by step:
 
     - The reference of a first screen's ``reached`` is ``entry``. Otherwise it is, over
       the predecessors, the union of the reference below each one: its ``answered`` if
       shown, else the reference its ``answered`` was checked against. Cells inside
       another cell of the union are dropped (so a shared cell counts once and nested
       cells are not added up); the bound is the sum of what remains.
-    - ``reached`` is shown iff it is at least ``k`` and the bound minus it is 0 or less
-      (students who went Back and took two branches) or at least ``k``.
+    - ``reached`` is shown iff it is 0 or at least ``k``, and the bound minus it is 0 or
+      less (students who went Back and took two branches) or at least ``k``. So a screen
+      nobody reached shows 0, unless the bound is 1 to ``k - 1``.
     - ``answered`` is checked the same way against ``reached`` if shown, else against
       the reference ``reached`` was checked against.
 

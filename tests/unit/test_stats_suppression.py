@@ -191,6 +191,34 @@ def test_a_fork_into_40_and_5_hides_both_branches() -> None:
     assert rows["small"] == FunnelRow(None, None)
 
 
+def test_a_screen_nobody_reached_shows_zero() -> None:
+    rows = suppress_funnel(
+        [
+            step("q1", 50, 50),
+            step("taken", 50, 48, "q1"),
+            step("untaken", 0, 0, "q1"),  # 50 - 0 is 50: nobody to hide
+            step("after", 0, 0, "untaken"),
+        ],
+        entry=50,
+        k=K,
+    )
+    assert rows["untaken"] == rows["after"] == FunnelRow(0, 0)
+    assert rows["taken"] == FunnelRow(50, None)
+
+
+def test_nobody_answered_shows_zero() -> None:
+    rows = suppress_funnel([step("q1", 30, 0), step("q2", 5, 0)], entry=50, k=K)
+    assert rows["q1"] == FunnelRow(30, 0)
+    assert rows["q2"] == FunnelRow(None, 0)  # 50 - 0: the 5 who reached it stay hidden
+
+
+def test_a_zero_below_a_small_number_stays_hidden() -> None:
+    # Showing 0 would tell that all 4 who started stopped at the first screen.
+    assert suppress_funnel([step("q1", 0, 0)], entry=4, k=K) == {"q1": FunnelRow(None, None)}
+    assert suppress_funnel([step("q1", 4, 0)], entry=4, k=K) == {"q1": FunnelRow(None, None)}
+    assert suppress_funnel([step("q1", 0, 0)], entry=0, k=K) == {"q1": FunnelRow(0, 0)}
+
+
 def test_a_merge_of_branches_with_the_same_reference_counts_it_once() -> None:
     rows = suppress_funnel(
         [
@@ -290,16 +318,16 @@ def chains(draw: st.DrawFn) -> tuple[int, list[int]]:
 
 
 def check_path(entry: int, numbers: list[int], shown: list[int | None], k: int) -> None:
-    """On one path, every shown number is what it was and at least k; every two shown
+    """On one path, every shown number is what it was and 0 or at least k; every two shown
     numbers (``entry`` counting as shown) differ by 0 or at least k; and a number is hidden
-    only if it is below k or 1 to k - 1 below the nearest shown number above it."""
+    only if it is 1 to k - 1 or 1 to k - 1 below the nearest shown number above it."""
     cells = [entry]
     for number, value in zip(numbers, shown, strict=True):
         if value is None:
-            assert number < k or 0 < cells[-1] - number < k
+            assert 0 < number < k or 0 < cells[-1] - number < k
         else:
             assert value == number
-            assert value >= k
+            assert value == 0 or value >= k
             cells.append(value)
     for upper, cell in enumerate(cells):
         for lower in cells[upper + 1 :]:
