@@ -120,21 +120,42 @@ def suppress_partition(total: int, parts: Mapping[K, int], k: int) -> Partition[
     if total < k:
         return Partition(None, dict.fromkeys(parts, None))
 
-    hidden = {key for key, count in parts.items() if 1 <= count < k}
-    # A lone hidden part is below k, so the sum test alone would catch it; both are kept
-    # because both are the reasons.
-    while hidden and (len(hidden) == 1 or sum(parts[key] for key in hidden) < k):
+    hidden = _hide_complements(parts, {key for key, count in parts.items() if 1 <= count < k}, k)
+    # The complement never runs out of parts to hide: hidden parts are positive, so with no
+    # positive part left shown they would add up to the total (>= k), and a lone hidden
+    # part is below k < total.
+    assert _complete(parts, hidden, k), "no shown part left to hide"
+    return Partition(total, {key: None if key in hidden else count for key, count in parts.items()})
+
+
+def _complete(counts: Mapping[K, int], hidden: set[K], k: int) -> bool:
+    """Whether the positive ``counts`` in ``hidden`` are none, or two or more that add up
+    to ``k`` or more: then their sum, the only thing the shown counts tell about them,
+    is no small group and no single count."""
+    positive = [counts[key] for key in hidden if counts[key] > 0]
+    return not positive or (len(positive) >= 2 and sum(positive) >= k)
+
+
+def _hide_complements(counts: Mapping[K, int], hidden: set[K], k: int) -> set[K]:
+    """``hidden`` and the counts hidden to protect it (complementary suppression).
+
+    While the hidden positive counts are a lone one or add up to fewer than ``k``, the
+    smallest shown positive count is hidden too (of equal ones, the later). Counts of 0
+    are never hidden here: they would add nothing to the hidden sum. Stops early when no
+    positive count is left shown.
+    """
+    hidden = set(hidden)
+    while not _complete(counts, hidden, k):
         candidates = [
             (count, position, key)
-            for position, (key, count) in enumerate(parts.items())
+            for position, (key, count) in enumerate(counts.items())
             if key not in hidden and count > 0
         ]
-        # Never empty: hidden parts are positive, so with no positive part left shown they
-        # would add up to the total (>= k), and a lone hidden part is below k < total.
-        assert candidates, "no shown part left to hide"
+        if not candidates:
+            break
         _, _, smallest = min(candidates, key=lambda c: (c[0], -c[1]))
         hidden.add(smallest)
-    return Partition(total, {key: None if key in hidden else count for key, count in parts.items()})
+    return hidden
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -196,16 +217,26 @@ class _Funnel:
         """``cells`` without those that lie inside another one of them."""
         return frozenset(c for c in cells if not self.cells[c].ancestors & cells)
 
-    def place(self, value: int, reference: frozenset[int]) -> tuple[frozenset[int], bool]:
-        """Show ``value`` if it is 0 or at least ``k`` and differs from the sum of its
-        reference by 0 (or less) or by ``k`` or more. Returns the reference for the number below it
-        (the new cell, or the same reference when hidden) and whether it is shown."""
+    def allows(self, value: int, reference: frozenset[int]) -> bool:
+        """Whether ``value`` is 0 or at least ``k`` and differs from the sum of its
+        reference by 0 (or less) or by ``k`` or more."""
         difference = sum(self.cells[c].value for c in reference) - value
-        if 0 < value < self.k or 0 < difference < self.k:
-            return reference, False
+        return not (0 < value < self.k or 0 < difference < self.k)
+
+    def show(self, value: int, reference: frozenset[int]) -> frozenset[int]:
+        """Add ``value`` as a shown cell inside ``reference``; returns the reference for
+        the number below it (the new cell)."""
         ancestors = reference.union(*(self.cells[c].ancestors for c in reference))
         self.cells.append(_Cell(value, ancestors))
-        return frozenset({len(self.cells) - 1}), True
+        return frozenset({len(self.cells) - 1})
+
+    def place(self, value: int, reference: frozenset[int]) -> tuple[frozenset[int], bool]:
+        """Show ``value`` if :meth:`allows` says so. Returns the reference for the number
+        below it (the new cell, or the same reference when hidden) and whether it is
+        shown."""
+        if not self.allows(value, reference):
+            return reference, False
+        return self.show(value, reference), True
 
 
 def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str, FunnelRow]:
