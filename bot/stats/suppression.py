@@ -36,16 +36,23 @@ Three kinds of numbers:
   hidden one. On a single path every pair of shown numbers then differs by 0 or by at
   least ``k``, because each step between neighbouring shown numbers does.
 
-  What this does not cover: siblings at a fork. If 45 students answered a question and
-  its branches were reached by 25, 12 and 8, the 8 is hidden, but 45 - 25 - 12 shows
-  it. Students who go Back can appear on two branches, so branch counts do not
-  partition the parent exactly; a caller who needs the guarantee for forks should
-  suppress the branch counts as a partition as well.
+  Siblings at a fork are also treated as the parts of a partition. If 45 students
+  answered a question and its branches were reached by 25, 12 and 8, the 8 is hidden,
+  but 45 - 25 - 12 would give it away. So the branches that can only be reached from
+  that question have their "reached" numbers checked as above, then get the
+  partition's complementary rule: while the hidden branches (not counting those of 0)
+  are a single one or add up to fewer than ``k``, the smallest shown branch is hidden
+  too. Here that is the 12: the 8 and the 12 together are 20. Students who go Back
+  can be on two branches, so the branches need not add up to the question's number;
+  they are taken as they are. A branch that can also be reached another way (where
+  paths merge) is left out of the partition. A branch hidden by this rule is skipped
+  like any hidden number: the numbers below it are compared with the shown number
+  above the fork.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Container, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -238,6 +245,12 @@ class _Funnel:
             return reference, False
         return self.show(value, reference), True
 
+    def hidden_siblings(self, reached: Mapping[str, int], reference: frozenset[int]) -> set[str]:
+        """The siblings at a fork (node id to ``reached``, all below ``reference``) whose
+        ``reached`` is hidden: by :meth:`allows`, then as the parts of a partition."""
+        primary = {node for node, count in reached.items() if not self.allows(count, reference)}
+        return _hide_complements(reached, primary, self.k)
+
 
 def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str, FunnelRow]:
     """The funnel rows by node id (in the order of ``steps``), with the numbers hidden that
@@ -255,25 +268,49 @@ def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str
     - ``reached`` is shown iff it is 0 or at least ``k``, and the bound minus it is 0 or
       less (students who went Back and took two branches) or at least ``k``. So a screen
       nobody reached shows 0, unless the bound is 1 to ``k - 1``.
+    - Siblings: the steps whose only predecessor is the same step, when there are two or
+      more, share its reference. Their ``reached`` numbers, each decided by the rule
+      above, then get complementary suppression like the parts of a partition (see
+      :func:`suppress_partition`): while the hidden positive ones are a single one or
+      add up to fewer than ``k``, the smallest shown positive one is hidden too (of
+      equal ones, the later). This stops when no positive sibling is left shown: the
+      shown siblings then tell nothing beyond the reference itself.
     - ``answered`` is checked the same way against ``reached`` if shown, else against
-      the reference ``reached`` was checked against.
+      the reference ``reached`` was checked against (a sibling hidden as a complement
+      included).
 
     Raises ValueError for ``k < 1``, negative counts, ``answered > reached``, a repeated
     node id, or a predecessor that is not an earlier step.
     """
     _check_k(k)
     _check_count("entry", entry)
+    earlier: set[str] = set()
+    for step in steps:
+        _check_step(step, earlier)
+        earlier.add(step.node_id)
+
+    forks = _forks(steps)
     funnel = _Funnel(entry, k)
     below: dict[str, frozenset[int]] = {}  # node id -> the reference below its answered
+    sibling_shown: dict[str, bool] = {}  # node id -> whether its reached is shown, by fork
     rows: dict[str, FunnelRow] = {}
     for step in steps:
-        _check_step(step, below)
         if step.predecessors:
             union = frozenset[int]().union(*(below[p] for p in step.predecessors))
             reference = funnel.outermost(union)
         else:
             reference = frozenset({_ENTRY})
-        reference, reached_shown = funnel.place(step.reached, reference)
+        siblings = forks.get(step.node_id)
+        if siblings is None:
+            reference, reached_shown = funnel.place(step.reached, reference)
+        else:
+            # The first sibling met decides for all: they share this reference.
+            if step.node_id not in sibling_shown:
+                hidden = funnel.hidden_siblings(siblings, reference)
+                sibling_shown.update({node_id: node_id not in hidden for node_id in siblings})
+            reached_shown = sibling_shown[step.node_id]
+            if reached_shown:
+                reference = funnel.show(step.reached, reference)
         below[step.node_id], answered_shown = funnel.place(step.answered, reference)
         rows[step.node_id] = FunnelRow(
             step.reached if reached_shown else None,
@@ -282,7 +319,22 @@ def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str
     return rows
 
 
-def _check_step(step: FunnelStep, earlier: Mapping[str, object]) -> None:
+def _forks(steps: Sequence[FunnelStep]) -> dict[str, dict[str, int]]:
+    """Node id to its siblings at a fork (node id to ``reached``, itself included): the
+    steps whose only predecessor is the same step, where there are two or more."""
+    children: dict[str, dict[str, int]] = {}
+    for step in steps:
+        if len(set(step.predecessors)) == 1:
+            children.setdefault(step.predecessors[0], {})[step.node_id] = step.reached
+    return {
+        node_id: siblings
+        for siblings in children.values()
+        if len(siblings) >= 2
+        for node_id in siblings
+    }
+
+
+def _check_step(step: FunnelStep, earlier: Container[str]) -> None:
     if step.node_id in earlier:
         raise ValueError(f"step {step.node_id!r} is given twice")
     _check_count(f"reached at {step.node_id!r}", step.reached)
