@@ -25,25 +25,34 @@ Three kinds of numbers:
   reached it, and those who reached the next screen are among those who answered it.
   Two nested numbers that differ by 1 to ``k - 1`` reveal a small group ("3 students
   stopped at question 7"), even when both numbers are large. So the funnel is walked
-  in order, and each number is shown only if it is at least ``k`` and it differs by 0
-  or by at least ``k`` from the shown numbers just above it on its paths (its
-  reference). Where paths of the quiz merge, the reference is the shown numbers just
-  above each incoming path, each counted once, and a number that lies inside another
-  one of them is left out (the outer one already contains its students). Hidden
-  numbers are skipped: a number below a hidden one is compared with the shown numbers
-  above the hidden one. On a single path every pair of shown numbers then differs by
-  0 or by at least ``k``, because each step between neighbouring shown numbers does.
+  in order, and each number is shown only if it is 0 or at least ``k`` and it differs
+  by 0 or by at least ``k`` from the shown numbers just above it on its paths (its
+  reference). A 0 (a screen nobody reached) describes nobody and is shown like a part
+  of 0, unless its reference is 1 to ``k - 1``: then the 0 would reveal that group.
+  Where paths of the quiz merge, the reference is the shown numbers just above each
+  incoming path, each counted once, and a number that lies inside another one of them
+  is left out (the outer one already contains its students). Hidden numbers are
+  skipped: a number below a hidden one is compared with the shown numbers above the
+  hidden one. On a single path every pair of shown numbers then differs by 0 or by at
+  least ``k``, because each step between neighbouring shown numbers does.
 
-  What this does not cover: siblings at a fork. If 45 students answered a question and
-  its branches were reached by 25, 12 and 8, the 8 is hidden, but 45 - 25 - 12 shows
-  it. Students who go Back can appear on two branches, so branch counts do not
-  partition the parent exactly; a caller who needs the guarantee for forks should
-  suppress the branch counts as a partition as well.
+  Siblings at a fork are also treated as the parts of a partition. If 45 students
+  answered a question and its branches were reached by 25, 12 and 8, the 8 is hidden,
+  but 45 - 25 - 12 would give it away. So the branches that can only be reached from
+  that question have their "reached" numbers checked as above, then get the
+  partition's complementary rule: while the hidden branches (not counting those of 0)
+  are a single one or add up to fewer than ``k``, the smallest shown branch is hidden
+  too. Here that is the 12: the 8 and the 12 together are 20. Students who go Back
+  can be on two branches, so the branches need not add up to the question's number;
+  they are taken as they are. A branch that can also be reached another way (where
+  paths merge) is left out of the partition. A branch hidden by this rule is skipped
+  like any hidden number: the numbers below it are compared with the shown number
+  above the fork.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Container, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -118,21 +127,42 @@ def suppress_partition(total: int, parts: Mapping[K, int], k: int) -> Partition[
     if total < k:
         return Partition(None, dict.fromkeys(parts, None))
 
-    hidden = {key for key, count in parts.items() if 1 <= count < k}
-    # A lone hidden part is below k, so the sum test alone would catch it; both are kept
-    # because both are the reasons.
-    while hidden and (len(hidden) == 1 or sum(parts[key] for key in hidden) < k):
+    hidden = _hide_complements(parts, {key for key, count in parts.items() if 1 <= count < k}, k)
+    # The complement never runs out of parts to hide: hidden parts are positive, so with no
+    # positive part left shown they would add up to the total (>= k), and a lone hidden
+    # part is below k < total.
+    assert _complete(parts, hidden, k), "no shown part left to hide"
+    return Partition(total, {key: None if key in hidden else count for key, count in parts.items()})
+
+
+def _complete(counts: Mapping[K, int], hidden: set[K], k: int) -> bool:
+    """Whether the positive ``counts`` in ``hidden`` are none, or two or more that add up
+    to ``k`` or more: then their sum, the only thing the shown counts tell about them,
+    is no small group and no single count."""
+    positive = [counts[key] for key in hidden if counts[key] > 0]
+    return not positive or (len(positive) >= 2 and sum(positive) >= k)
+
+
+def _hide_complements(counts: Mapping[K, int], hidden: set[K], k: int) -> set[K]:
+    """``hidden`` and the counts hidden to protect it (complementary suppression).
+
+    While the hidden positive counts are a lone one or add up to fewer than ``k``, the
+    smallest shown positive count is hidden too (of equal ones, the later). Counts of 0
+    are never hidden here: they would add nothing to the hidden sum. Stops early when no
+    positive count is left shown.
+    """
+    hidden = set(hidden)
+    while not _complete(counts, hidden, k):
         candidates = [
             (count, position, key)
-            for position, (key, count) in enumerate(parts.items())
+            for position, (key, count) in enumerate(counts.items())
             if key not in hidden and count > 0
         ]
-        # Never empty: hidden parts are positive, so with no positive part left shown they
-        # would add up to the total (>= k), and a lone hidden part is below k < total.
-        assert candidates, "no shown part left to hide"
+        if not candidates:
+            break
         _, _, smallest = min(candidates, key=lambda c: (c[0], -c[1]))
         hidden.add(smallest)
-    return Partition(total, {key: None if key in hidden else count for key, count in parts.items()})
+    return hidden
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -194,52 +224,93 @@ class _Funnel:
         """``cells`` without those that lie inside another one of them."""
         return frozenset(c for c in cells if not self.cells[c].ancestors & cells)
 
-    def place(self, value: int, reference: frozenset[int]) -> tuple[frozenset[int], bool]:
-        """Show ``value`` if it is at least ``k`` and differs from the sum of its reference
-        by 0 (or less) or by ``k`` or more. Returns the reference for the number below it
-        (the new cell, or the same reference when hidden) and whether it is shown."""
+    def allows(self, value: int, reference: frozenset[int]) -> bool:
+        """Whether ``value`` is 0 or at least ``k`` and differs from the sum of its
+        reference by 0 (or less) or by ``k`` or more."""
         difference = sum(self.cells[c].value for c in reference) - value
-        if value < self.k or 0 < difference < self.k:
-            return reference, False
+        return not (0 < value < self.k or 0 < difference < self.k)
+
+    def show(self, value: int, reference: frozenset[int]) -> frozenset[int]:
+        """Add ``value`` as a shown cell inside ``reference``; returns the reference for
+        the number below it (the new cell)."""
         ancestors = reference.union(*(self.cells[c].ancestors for c in reference))
         self.cells.append(_Cell(value, ancestors))
-        return frozenset({len(self.cells) - 1}), True
+        return frozenset({len(self.cells) - 1})
+
+    def place(self, value: int, reference: frozenset[int]) -> tuple[frozenset[int], bool]:
+        """Show ``value`` if :meth:`allows` says so. Returns the reference for the number
+        below it (the new cell, or the same reference when hidden) and whether it is
+        shown."""
+        if not self.allows(value, reference):
+            return reference, False
+        return self.show(value, reference), True
+
+    def hidden_siblings(self, reached: Mapping[str, int], reference: frozenset[int]) -> set[str]:
+        """The siblings at a fork (node id to ``reached``, all below ``reference``) whose
+        ``reached`` is hidden: by :meth:`allows`, then as the parts of a partition."""
+        primary = {node for node, count in reached.items() if not self.allows(count, reference)}
+        return _hide_complements(reached, primary, self.k)
 
 
 def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str, FunnelRow]:
     """The funnel rows by node id (in the order of ``steps``), with the numbers hidden that
-    are below ``k`` or differ by 1 to ``k - 1`` from the shown numbers just above them.
+    are 1 to ``k - 1`` or differ by 1 to ``k - 1`` from the shown numbers just above them.
 
     ``entry`` is the number of students who started; it is the reference of the first
-    screens and is treated as shown (hide it elsewhere if it is below ``k``: then every
-    number here is hidden as well). The rule, step by step:
+    screens and is treated as shown (hide it elsewhere if it is 1 to ``k - 1``: then
+    every number here is hidden as well, a 0 too). The rule, step by step:
 
     - The reference of a first screen's ``reached`` is ``entry``. Otherwise it is, over
       the predecessors, the union of the reference below each one: its ``answered`` if
       shown, else the reference its ``answered`` was checked against. Cells inside
       another cell of the union are dropped (so a shared cell counts once and nested
       cells are not added up); the bound is the sum of what remains.
-    - ``reached`` is shown iff it is at least ``k`` and the bound minus it is 0 or less
-      (students who went Back and took two branches) or at least ``k``.
+    - ``reached`` is shown iff it is 0 or at least ``k``, and the bound minus it is 0 or
+      less (students who went Back and took two branches) or at least ``k``. So a screen
+      nobody reached shows 0, unless the bound is 1 to ``k - 1``.
+    - Siblings: the steps whose only predecessor is the same step, when there are two or
+      more, share its reference. Their ``reached`` numbers, each decided by the rule
+      above, then get complementary suppression like the parts of a partition (see
+      :func:`suppress_partition`): while the hidden positive ones are a single one or
+      add up to fewer than ``k``, the smallest shown positive one is hidden too (of
+      equal ones, the later). This stops when no positive sibling is left shown: the
+      shown siblings then tell nothing beyond the reference itself.
     - ``answered`` is checked the same way against ``reached`` if shown, else against
-      the reference ``reached`` was checked against.
+      the reference ``reached`` was checked against (a sibling hidden as a complement
+      included).
 
     Raises ValueError for ``k < 1``, negative counts, ``answered > reached``, a repeated
     node id, or a predecessor that is not an earlier step.
     """
     _check_k(k)
     _check_count("entry", entry)
+    earlier: set[str] = set()
+    for step in steps:
+        _check_step(step, earlier)
+        earlier.add(step.node_id)
+
+    forks = _forks(steps)
     funnel = _Funnel(entry, k)
     below: dict[str, frozenset[int]] = {}  # node id -> the reference below its answered
+    sibling_shown: dict[str, bool] = {}  # node id -> whether its reached is shown, by fork
     rows: dict[str, FunnelRow] = {}
     for step in steps:
-        _check_step(step, below)
         if step.predecessors:
             union = frozenset[int]().union(*(below[p] for p in step.predecessors))
             reference = funnel.outermost(union)
         else:
             reference = frozenset({_ENTRY})
-        reference, reached_shown = funnel.place(step.reached, reference)
+        siblings = forks.get(step.node_id)
+        if siblings is None:
+            reference, reached_shown = funnel.place(step.reached, reference)
+        else:
+            # The first sibling met decides for all: they share this reference.
+            if step.node_id not in sibling_shown:
+                hidden = funnel.hidden_siblings(siblings, reference)
+                sibling_shown.update({node_id: node_id not in hidden for node_id in siblings})
+            reached_shown = sibling_shown[step.node_id]
+            if reached_shown:
+                reference = funnel.show(step.reached, reference)
         below[step.node_id], answered_shown = funnel.place(step.answered, reference)
         rows[step.node_id] = FunnelRow(
             step.reached if reached_shown else None,
@@ -248,7 +319,22 @@ def suppress_funnel(steps: Sequence[FunnelStep], entry: int, k: int) -> dict[str
     return rows
 
 
-def _check_step(step: FunnelStep, earlier: Mapping[str, object]) -> None:
+def _forks(steps: Sequence[FunnelStep]) -> dict[str, dict[str, int]]:
+    """Node id to its siblings at a fork (node id to ``reached``, itself included): the
+    steps whose only predecessor is the same step, where there are two or more."""
+    children: dict[str, dict[str, int]] = {}
+    for step in steps:
+        if len(set(step.predecessors)) == 1:
+            children.setdefault(step.predecessors[0], {})[step.node_id] = step.reached
+    return {
+        node_id: siblings
+        for siblings in children.values()
+        if len(siblings) >= 2
+        for node_id in siblings
+    }
+
+
+def _check_step(step: FunnelStep, earlier: Container[str]) -> None:
     if step.node_id in earlier:
         raise ValueError(f"step {step.node_id!r} is given twice")
     _check_count(f"reached at {step.node_id!r}", step.reached)

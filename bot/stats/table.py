@@ -5,6 +5,11 @@
 - ``\\r\\n`` at the end of every line; quoting by the :mod:`csv` module (a field holding
   ``;``, a quote or a line break is quoted, quotes doubled);
 - a hidden number (``None``) is written as the ``hidden`` text, e.g. ``<10``;
+- a text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+  ``'`` in front, as OWASP advises against CSV injection: Excel and LibreOffice would
+  run such a cell as a formula (a centre named ``=HYPERLINK(...)``). Only text cells
+  are touched: a number such as -5 stays a number. The ``hidden`` text is the caller's
+  own and is written as given;
 - whole numbers as they are; other numbers with a decimal comma and at most one decimal:
   rounded half up (away from zero) to one decimal as Python prints the number, so
   2.25 is ``2,3``, 0.15 is ``0,2`` (not 0,1 as its binary value would give), 2.0 is
@@ -21,6 +26,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 BOM = "\ufeff"
 ONE_DECIMAL = Decimal("0.1")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a text cell as a formula."""
 
 
 def format_float(value: float) -> str:
@@ -40,6 +47,8 @@ def _field(value: str | int | float | None, hidden: str) -> str:
         return hidden
     if isinstance(value, float):
         return format_float(value)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 

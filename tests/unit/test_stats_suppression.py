@@ -3,6 +3,9 @@ numbers and on random ones."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Container
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -191,6 +194,34 @@ def test_a_fork_into_40_and_5_hides_both_branches() -> None:
     assert rows["small"] == FunnelRow(None, None)
 
 
+def test_a_screen_nobody_reached_shows_zero() -> None:
+    rows = suppress_funnel(
+        [
+            step("q1", 50, 50),
+            step("taken", 50, 48, "q1"),
+            step("untaken", 0, 0, "q1"),  # 50 - 0 is 50: nobody to hide
+            step("after", 0, 0, "untaken"),
+        ],
+        entry=50,
+        k=K,
+    )
+    assert rows["untaken"] == rows["after"] == FunnelRow(0, 0)
+    assert rows["taken"] == FunnelRow(50, None)
+
+
+def test_nobody_answered_shows_zero() -> None:
+    rows = suppress_funnel([step("q1", 30, 0), step("q2", 5, 0)], entry=50, k=K)
+    assert rows["q1"] == FunnelRow(30, 0)
+    assert rows["q2"] == FunnelRow(None, 0)  # 50 - 0: the 5 who reached it stay hidden
+
+
+def test_a_zero_below_a_small_number_stays_hidden() -> None:
+    # Showing 0 would tell that all 4 who started stopped at the first screen.
+    assert suppress_funnel([step("q1", 0, 0)], entry=4, k=K) == {"q1": FunnelRow(None, None)}
+    assert suppress_funnel([step("q1", 4, 0)], entry=4, k=K) == {"q1": FunnelRow(None, None)}
+    assert suppress_funnel([step("q1", 0, 0)], entry=0, k=K) == {"q1": FunnelRow(0, 0)}
+
+
 def test_a_merge_of_branches_with_the_same_reference_counts_it_once() -> None:
     rows = suppress_funnel(
         [
@@ -258,6 +289,84 @@ def test_more_than_the_bound_reveals_nothing() -> None:
     assert rows["after_a"] == FunnelRow(33, 33)
 
 
+def test_siblings_at_a_fork_are_hidden_as_the_parts_of_a_partition() -> None:
+    # 45 - 25 - 12 would give the hidden 8 away, so the 12 is hidden too (8 + 12 = 20).
+    rows = suppress_funnel(
+        [
+            step("q1", 60, 45),
+            step("a", 25, 25, "q1"),
+            step("b", 12, 7, "q1"),
+            step("c", 8, 8, "q1"),
+        ],
+        entry=60,
+        k=K,
+    )
+    assert rows == {
+        "q1": FunnelRow(60, 45),
+        "a": FunnelRow(25, 25),
+        "b": FunnelRow(None, None),
+        "c": FunnelRow(None, None),
+    }
+
+
+def test_a_fork_into_40_and_10_shows_both() -> None:
+    rows = suppress_funnel(
+        [step("q1", 50, 50), step("a", 40, 40, "q1"), step("b", 10, 10, "q1")], entry=50, k=K
+    )
+    assert rows == {"q1": FunnelRow(50, 50), "a": FunnelRow(40, 40), "b": FunnelRow(10, 10)}
+
+
+def test_a_fork_into_45_and_5_hides_both() -> None:
+    rows = suppress_funnel(
+        [step("q1", 50, 50), step("a", 45, 45, "q1"), step("b", 5, 5, "q1")], entry=50, k=K
+    )
+    assert rows["a"] == rows["b"] == FunnelRow(None, None)
+
+
+def test_a_lone_hidden_sibling_beside_zeros_has_nothing_left_to_hide() -> None:
+    # 50 - 0 says nothing about the 45: it is hidden because 5 stopped at q1's answer.
+    rows = suppress_funnel(
+        [step("q1", 50, 50), step("a", 45, 45, "q1"), step("b", 0, 0, "q1")], entry=50, k=K
+    )
+    assert rows["a"] == FunnelRow(None, None)
+    assert rows["b"] == FunnelRow(0, 0)
+
+
+def test_the_branches_of_a_merge_are_not_a_partition() -> None:
+    # Each branch can also be reached from "other", so 45 + 40 is their bound and q1's
+    # count is not a total to subtract them from: the 12 stays shown.
+    rows = suppress_funnel(
+        [
+            step("q1", 60, 45),
+            step("other", 40, 40),
+            step("a", 25, 25, "q1", "other"),
+            step("b", 12, 12, "q1", "other"),
+            step("c", 8, 8, "q1", "other"),
+        ],
+        entry=100,
+        k=K,
+    )
+    assert rows["a"] == FunnelRow(25, 25)
+    assert rows["b"] == FunnelRow(12, 12)
+    assert rows["c"] == FunnelRow(None, None)
+
+
+def test_below_a_sibling_hidden_as_a_complement_the_number_above_the_fork_counts() -> None:
+    rows = suppress_funnel(
+        [
+            step("q1", 100, 100),
+            step("a", 60, 60, "q1"),
+            step("b", 35, 30, "q1"),  # hidden to protect the 5 below; 30 is 70 below 100
+            step("c", 5, 5, "q1"),
+            step("after_b", 30, 22, "b"),
+        ],
+        entry=100,
+        k=K,
+    )
+    assert rows["b"] == FunnelRow(None, 30)
+    assert rows["after_b"] == FunnelRow(30, None)
+
+
 def test_an_empty_funnel_is_empty() -> None:
     assert suppress_funnel([], entry=10, k=K) == {}
 
@@ -289,17 +398,25 @@ def chains(draw: st.DrawFn) -> tuple[int, list[int]]:
     return entry, numbers
 
 
-def check_path(entry: int, numbers: list[int], shown: list[int | None], k: int) -> None:
-    """On one path, every shown number is what it was and at least k; every two shown
+def check_path(
+    entry: int,
+    numbers: list[int],
+    shown: list[int | None],
+    k: int,
+    complements: Container[int] = (),
+) -> None:
+    """On one path, every shown number is what it was and 0 or at least k; every two shown
     numbers (``entry`` counting as shown) differ by 0 or at least k; and a number is hidden
-    only if it is below k or 1 to k - 1 below the nearest shown number above it."""
+    only if it is 1 to k - 1 or 1 to k - 1 below the nearest shown number above it, or its
+    position is in ``complements`` (a sibling at a fork, which may be hidden to protect
+    another)."""
     cells = [entry]
-    for number, value in zip(numbers, shown, strict=True):
+    for position, (number, value) in enumerate(zip(numbers, shown, strict=True)):
         if value is None:
-            assert number < k or 0 < cells[-1] - number < k
+            assert 0 < number < k or 0 < cells[-1] - number < k or position in complements
         else:
             assert value == number
-            assert value >= k
+            assert value == 0 or value >= k
             cells.append(value)
     for upper, cell in enumerate(cells):
         for lower in cells[upper + 1 :]:
@@ -341,6 +458,7 @@ def test_random_forks_show_no_small_difference_along_any_path(
     entry, steps = tree
     rows = suppress_funnel(steps, entry, k)
     by_id = {s.node_id: s for s in steps}
+    forks = Counter(s.predecessors for s in steps if s.predecessors)
     for leaf in steps:
         path = [leaf]
         while path[-1].predecessors:
@@ -350,4 +468,47 @@ def test_random_forks_show_no_small_difference_along_any_path(
         shown = [
             number for s in path for number in (rows[s.node_id].reached, rows[s.node_id].answered)
         ]
-        check_path(entry, numbers, shown, k)
+        complements = {2 * i for i, s in enumerate(path) if forks[s.predecessors] >= 2}
+        check_path(entry, numbers, shown, k, complements)
+    for parent in steps:
+        children = [s for s in steps if s.predecessors == (parent.node_id,)]
+        check_fork([s.reached for s in children], [rows[s.node_id].reached for s in children], k)
+
+
+def check_fork(reached: list[int], shown: list[int | None], k: int) -> None:
+    """Among the siblings at a fork (their ``reached``, and as shown), the hidden ones
+    with a positive count are none, or two or more that add up to at least k, unless no
+    positive sibling is left shown (then the shown ones, all 0, tell nothing)."""
+    hidden = [count for count, value in zip(reached, shown, strict=True) if value is None]
+    positive = [count for count in hidden if count > 0]
+    if any(value for value in shown):
+        assert len(positive) != 1
+        assert sum(positive) == 0 or sum(positive) >= k
+
+
+@st.composite
+def two_level_trees(draw: st.DrawFn) -> tuple[int, list[FunnelStep]]:
+    """A first screen and 2 to 4 branches below it, each reached by no more students than
+    its share of those who answered the first screen (the shares add up to them)."""
+    entry = draw(st.integers(min_value=0, max_value=200))
+    reached = draw(st.integers(min_value=0, max_value=entry))
+    answered = draw(st.integers(min_value=0, max_value=reached))
+    steps = [FunnelStep("root", (), reached, answered)]
+    branches = draw(st.integers(min_value=2, max_value=4))
+    cuts = sorted(draw(st.integers(min_value=0, max_value=answered)) for _ in range(branches - 1))
+    shares = [upper - lower for lower, upper in zip([0, *cuts], [*cuts, answered], strict=True)]
+    for i, share in enumerate(shares):
+        branch_reached = draw(st.integers(min_value=0, max_value=share))
+        branch_answered = draw(st.integers(min_value=0, max_value=branch_reached))
+        steps.append(FunnelStep(f"b{i}", ("root",), branch_reached, branch_answered))
+    return entry, steps
+
+
+@given(tree=two_level_trees(), k=st.integers(min_value=1, max_value=15))
+def test_random_forks_hide_no_lone_sibling_and_no_small_group_of_siblings(
+    tree: tuple[int, list[FunnelStep]], k: int
+) -> None:
+    entry, steps = tree
+    rows = suppress_funnel(steps, entry, k)
+    branches = steps[1:]
+    check_fork([s.reached for s in branches], [rows[s.node_id].reached for s in branches], k)

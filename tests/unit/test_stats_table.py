@@ -68,6 +68,29 @@ def test_ints_are_written_as_they_are() -> None:
     assert read_back(to_csv([[0, 7, -3, 1234567]], hidden="-")) == [["0", "7", "-3", "1234567"]]
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ('=HYPERLINK("http://example.com","Центр")', '\'=HYPERLINK("http://example.com","Центр")'),
+        ("-5 group", "'-5 group"),
+        ("+7 999 000-00-00", "'+7 999 000-00-00"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("a = b - c", "a = b - c"),  # only the first character counts
+        ("'quoted", "'quoted"),
+        ("", ""),
+    ],
+)
+def test_text_a_spreadsheet_would_run_as_a_formula_gets_a_quote(text: str, written: str) -> None:
+    assert read_back(to_csv([[text]], hidden="<10")) == [[written]]
+
+
+def test_numbers_and_the_hidden_text_are_not_quoted() -> None:
+    rows = read_back(to_csv([[-5, -2.5, None, "-5 group"]], hidden="-"))
+    assert rows == [["-5", "-2,5", "-", "'-5 group"]]
+
+
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
 def test_numbers_that_are_not_finite_are_refused(value: float) -> None:
     with pytest.raises(ValueError, match="cannot export"):
