@@ -7,7 +7,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.menu import command_lines
+from bot.domain import User
+from bot.services.staff import StaffService
+from handlers.menu import command_lines, staff_command_lines
 
 
 def build_router() -> Router:
@@ -16,11 +18,15 @@ def build_router() -> Router:
     return router
 
 
-async def help_command(message: Message) -> None:
-    await message.answer(
+async def help_command(message: Message, user: User, staff: StaffService) -> None:
+    text = (
         _("<b>What I can do</b>")
         + "\n\n"
         + command_lines()
         + "\n\n"
         + _("Your answers are stored only to show you your results and progress.")
     )
+    access = await staff.access(user.id)
+    if access.is_staff:
+        text += "\n\n" + _("<b>Staff commands</b>") + "\n" + staff_command_lines(access)
+    await message.answer(text)

@@ -39,6 +39,15 @@ def staff_command_names(access: Access) -> list[str]:
     return [name for name, _text, roles in STAFF_COMMANDS if not roles.isdisjoint(access.roles)]
 
 
+def staff_command_lines(access: Access) -> str:
+    """The staff commands this person may use, as lines of help text."""
+    return "\n".join(
+        f"/{name} — {text!s}"
+        for name, text, roles in STAFF_COMMANDS
+        if not roles.isdisjoint(access.roles)
+    )
+
+
 def command_lines() -> str:
     """The commands as lines of help text, in the current locale."""
     return "\n".join(f"/{name} — {text!s}" for name, text in COMMANDS)

@@ -70,12 +70,18 @@ async def accept_invite(
 async def start(
     message: Message,
     command: CommandObject,
+    bot: Bot,
     user: User,
     user_created: bool,
     students: StudentService,
     quiz_service: QuizService,
+    staff: StaffService,
+    i18n: I18n,
 ) -> None:
-    await students.arrived(user, command.args)
+    centre = await students.arrived(user, command.args)
+    access = await staff.access(user.id)
+    if access.is_staff:  # e.g. an admin who first opened the bot after it started
+        await set_staff_menu(bot, i18n, user.id, access)
     name = html.quote(user.first_name or "")
     if user_created:
         greeting = _("Hi, {name}! 👋").format(name=name)
@@ -91,6 +97,10 @@ async def start(
             " grow into the role."
         )
     )
+    if centre is not None:
+        intro += "\n\n" + _("You came through <b>{centre}</b>: welcome!").format(
+            centre=html.quote(centre.name)
+        )
     current = await quiz_service.current(user.id)
     if isinstance(current, Position):
         offer, markup = screens.resume_offer(current.run)
