@@ -231,3 +231,77 @@ async def test_students_and_other_managers_are_refused_everywhere(
     assert "Centre Alpha" not in text_of(summary)
     # Manager A was not touched by any of it.
     assert {"stats", "export"} <= await staff_menu(emu, manager_a.user_id)
+
+
+@pytest.mark.timeout(120)
+async def test_an_admin_runs_a_centre_from_its_card(emu: Emulator, staffed: RunningBot) -> None:
+    admin = person(emu, ADMIN, "Admin")
+    await admin.send("/start")
+    await admin.expect_message()
+    assert {"centres", "centre_new", "stats", "export"} <= await staff_menu(emu, ADMIN)
+    await admin.send("/centre_new")
+    assert "/centre_new" in text_of(await admin.expect_message())  # how to use it
+    code, invite = await create_centre(admin, "Centre Alpha")
+    manager = person(emu, 9101, "Marina", "en")
+    await manager.send(f"/start {invite}")
+    await manager.expect_message()
+
+    await admin.send("/centres")
+    listing = await admin.expect_message()
+    assert "Centre Alpha — 0 · 1" in text_of(listing)
+    await admin.press("Centre Alpha", message=listing)
+    card = await admin.expect_edit(listing)
+    assert code in text_of(card)
+
+    await admin.press("🔳 QR code", message=card)
+    qr = await admin.expect_message()
+    assert qr.photo is not None
+    await admin.press("➕ Manager invite", message=card)
+    fresh = links_in(await admin.expect_message())
+    assert len(fresh) == 1
+    assert fresh[0].startswith("inv_")
+    assert fresh[0] != invite
+
+    # Rename through a prompt; a command in between is not taken for the name.
+    await admin.press("✏️ Rename", message=card)
+    await admin.expect_message()
+    await admin.send("/help")
+    await admin.expect_message()
+    await admin.send("Центр карьеры «Альфа»")
+    renamed = text_of(await admin.expect_message())
+    assert "Центр карьеры «Альфа»" in renamed
+
+    # Revoking the manager takes their statistics and their menu away.
+    await admin.send("/centres")
+    listing = await admin.expect_message()
+    await admin.press("Центр карьеры «Альфа»", message=listing)
+    card = await admin.expect_edit(listing)
+    await admin.press("👥 Managers", message=card)
+    members = await admin.expect_edit(card)
+    assert "Marina" in text_of(members)
+    await admin.press("✖ Revoke Marina", message=members)
+    confirm = await admin.expect_edit(members)
+    answer = await admin.press("Yes, revoke", message=confirm)
+    assert answer.get("text") == "Revoked."
+    assert await staff_menu(emu, manager.user_id) == set()
+    await manager.send("/stats")
+    assert "I don't know this command" in text_of(await manager.expect_message())
+
+    # Archived: the link adds no one; the admin still sees the centre's statistics.
+    await admin.send("/centres")
+    listing = await admin.expect_message()
+    await admin.press("Центр карьеры «Альфа»", message=listing)
+    card = await admin.expect_edit(listing)
+    await admin.press("🗄 Archive", message=card)
+    archived = await admin.expect_edit(card)
+    assert "Archived" in text_of(archived)
+    newcomer = person(emu, 2001, "Nina", "en")
+    await newcomer.send(f"/start {code}")
+    assert "You came through" not in text_of(await newcomer.expect_message())
+
+    await admin.send("/stats")
+    choice = await admin.expect_message()
+    assert choice.button_texts[0] == "All students"
+    await admin.press("All students", message=choice)
+    _chart, summary = await admin.expect_messages(2)
+    assert "All students" in text_of(summary)
