@@ -75,7 +75,9 @@ def screen_labels(quiz: Quiz, locale: str) -> dict[str, str]:
         node = quiz.graph.nodes[node_id]
         if isinstance(node, QuestionNode):
             number += 1
-            labels[node_id] = f"Q{number} · {_short(node.text.get(locale))}"
+            labels[node_id] = _("Q{number} · {text}").format(
+                number=number, text=_short(node.text.get(locale))
+            )
         elif isinstance(node, InfoNode):
             labels[node_id] = "ℹ️ " + _short(node.text.get(locale))
     return labels
