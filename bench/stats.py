@@ -6,10 +6,10 @@ centres or of none, so the centre filter and the "all students" averages both ha
 work to do. Each attempt is a real way through the shipped quiz, taken by the quiz
 engine (options chosen by a per-student lean, so bands spread and the tech track
 sometimes branches to the communication questions); a quarter of the attempts stop
-part-way, most of them on the first screens; four students in ten try again (so about
-20 answers per student, 1 000 000 for the centre); a few went Back once (undone
-answers); dates spread over 90 days; a third of those who finished subscribe to tips
-and rate some. Generating takes a while and is not the figure (it is printed).
+part-way, most of them on the first screens; nearly four students in ten try again
+(so about 20 answers per student, 1 000 000 for the centre); a few went Back once
+(undone answers); dates spread over 90 days; a third of those who finished subscribe
+to tips and rate some. Generating takes a while and is not the figure (it is printed).
 
 Measured on the bot's own read-only connection (`open_database(read_only=True)`),
 RUNS times each: `StatsRepo.raw` and the whole `StatsService.report_unchecked` (raw
