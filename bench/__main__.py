@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import render, startup, tips_tick
+from bench import render, startup, stats, tips_tick
 
 
 def main() -> None:
     asyncio.run(startup.main())
     render.main()
     tips_tick.main()
+    stats.main()
 
 
 if __name__ == "__main__":
