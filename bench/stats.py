@@ -42,10 +42,10 @@ from bot.clock import FrozenClock, to_db
 from bot.db import apply_migrations, open_database
 from bot.db.stats import (
     _ANSWERED,
-    _BY_OUTCOME,
     _CHOSEN,
     _FEEDBACK_CENTRE,
     _MEDIAN,
+    _OUTCOMES,
     _PICK_ALL,
     _PICK_CENTRE,
     _STOPPED,
@@ -358,8 +358,7 @@ def statements(quiz_id: str, period: Period) -> list[tuple[str, str, dict[str, A
         ("chosen: the centre's students", _CHOSEN.format(picked=_PICK_CENTRE), params),
         ("totals (started, finished, subscribed)", _TOTALS, {}),
         ("median time to finish", _MEDIAN, {}),
-        ("bands", _BY_OUTCOME, {"path": "$.band"}),
-        ("specialisations", _BY_OUTCOME, {"path": "$.recommended"}),
+        ("bands and specialisations", _OUTCOMES, {}),
         ("trait averages", _TRAITS, {}),
         ("answered per screen", _ANSWERED, {}),
         ("stopped per screen", _STOPPED, {}),

@@ -25,7 +25,7 @@ BEGINNING = "0000-00-00 00:00:00"
 
 _CHOSEN = """
 CREATE TEMP TABLE chosen AS
-SELECT a.id, a.user_id, a.status, a.current_node, a.started_at, a.finished_at, a.profile
+SELECT a.id, a.user_id, a.status, a.current_node, a.started_at, a.finished_at
   FROM attempts a
  WHERE a.id IN ({picked})
 """
@@ -63,14 +63,18 @@ SELECT AVG(seconds) FROM (
 )
 """
 
-_BY_OUTCOME = """
-SELECT json_extract(profile, :path) AS outcome, COUNT(*) AS n
-  FROM chosen WHERE status = 'finished' GROUP BY outcome
+# Profiles stay in `attempts` (copying them would cost more than the lookups by id).
+_OUTCOMES = """
+SELECT json_extract(a.profile, '$.band') AS band,
+       json_extract(a.profile, '$.recommended') AS recommended, COUNT(*) AS n
+  FROM chosen c JOIN attempts a ON a.id = c.id
+ WHERE c.status = 'finished'
+ GROUP BY band, recommended
 """
 
 _TRAITS = """
 SELECT j.key AS trait, AVG(j.value) AS mean, COUNT(j.value) AS n
-  FROM chosen c, json_each(c.profile, '$.scores') j
+  FROM chosen c JOIN attempts a ON a.id = c.id, json_each(a.profile, '$.scores') j
  WHERE c.status = 'finished' AND j.value IS NOT NULL
  GROUP BY j.key
 """
@@ -128,8 +132,7 @@ class StatsRepo:
                 totals = await self._db.fetchone(_TOTALS)
                 assert totals is not None
                 median = await self._db.fetchval(_MEDIAN)
-                bands = await self._outcomes("$.band")
-                specialisations = await self._outcomes("$.recommended")
+                bands, specialisations = await self._outcomes()
                 traits = await self._traits()
                 answered = await self._counts(_ANSWERED)
                 stopped = await self._counts(_STOPPED)
@@ -177,9 +180,17 @@ class StatsRepo:
         picked = _PICK_ALL if centre_id is None else _PICK_CENTRE
         await self._db.execute(_CHOSEN.format(picked=picked), dict(params))
 
-    async def _outcomes(self, path: str) -> dict[str, int]:
-        rows = await self._db.fetchall(_BY_OUTCOME, {"path": path})
-        return {str(row["outcome"]): row["n"] for row in rows if row["outcome"] is not None}
+    async def _outcomes(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Finished students by band and by recommended specialisation (one pass)."""
+        bands: dict[str, int] = {}
+        specialisations: dict[str, int] = {}
+        for row in await self._db.fetchall(_OUTCOMES):
+            if row["band"] is not None:
+                bands[row["band"]] = bands.get(row["band"], 0) + row["n"]
+            if row["recommended"] is not None:
+                key = row["recommended"]
+                specialisations[key] = specialisations.get(key, 0) + row["n"]
+        return bands, specialisations
 
     async def _traits(self) -> dict[str, Mean]:
         rows = await self._db.fetchall(_TRAITS)
