@@ -81,6 +81,30 @@ def font(size: float, *, bold: bool = False) -> FontProperties:
     return FontProperties(fname=FONT_BOLD if bold else FONT_REGULAR, size=size)
 
 
+def legend_row(
+    fig: Figure, handles: Sequence[Artist], names: Sequence[str], x: float, y: float, size: float
+) -> None:
+    """One row of legend entries from (x, y) in figure coordinates, names taken literally."""
+    legend = fig.legend(
+        handles,
+        names,
+        loc="upper left",
+        bbox_to_anchor=(x, y),
+        ncols=len(names),
+        frameon=False,
+        prop=font(size),
+        labelcolor=MUTED,
+        borderpad=0,
+        borderaxespad=0,
+        handlelength=1.3,
+        handleheight=1.0,
+        handletextpad=0.5,
+        columnspacing=1.8,
+    )
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+
+
 def px(points: float) -> float:
     return points * DPI / 72
 
@@ -432,21 +456,4 @@ def _draw_legend(
         return
     size = LEGEND_SIZE
     names = [measure.fit(name, 280, (size,), max_lines=1, bold=False).text for name in names]
-    legend = fig.legend(
-        handles,
-        names,
-        loc="upper left",
-        bbox_to_anchor=(x, y),
-        ncols=len(names),
-        frameon=False,
-        prop=font(size),
-        labelcolor=MUTED,
-        borderpad=0,
-        borderaxespad=0,
-        handlelength=1.3,
-        handleheight=1.0,
-        handletextpad=0.5,
-        columnspacing=1.8,
-    )
-    for text in legend.get_texts():
-        text.set_parse_math(False)
+    legend_row(fig, handles, names, x, y, size)

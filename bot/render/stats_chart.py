@@ -39,6 +39,7 @@ from bot.render.chart import (
     Measure,
     clamp,
     font,
+    legend_row,
     number,
     render_lock,
     to_png,
@@ -397,21 +398,4 @@ def _draw_legend(fig: Figure, measure: Measure, panel: Panel, x: float, y: float
     names = [
         measure.fit(s.name, 320, (LEGEND_SIZE,), max_lines=1, bold=False).text for s in panel.series
     ]
-    legend = fig.legend(
-        [Patch(facecolor=s.color) for s in panel.series],
-        names,
-        loc="upper left",
-        bbox_to_anchor=(x, y),
-        ncols=len(names),
-        frameon=False,
-        prop=font(LEGEND_SIZE),
-        labelcolor=MUTED,
-        borderpad=0,
-        borderaxespad=0,
-        handlelength=1.3,
-        handleheight=1.0,
-        handletextpad=0.5,
-        columnspacing=1.8,
-    )
-    for text in legend.get_texts():
-        text.set_parse_math(False)
+    legend_row(fig, [Patch(facecolor=s.color) for s in panel.series], names, x, y, LEGEND_SIZE)

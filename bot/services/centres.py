@@ -125,6 +125,9 @@ class CentresService:
             for centre in await self._centres.all(archived=archived)
         ]
 
+    async def counts(self, centre_id: int) -> CentreCounts:
+        return (await self._centres.counts()).get(centre_id, CentreCounts(0, 0))
+
     async def visible_to(self, centre_ids: frozenset[int]) -> list[Centre]:
         """The centres among `centre_ids`, live ones first, for a manager's choices."""
         found = [c for c in await self._centres.all() if c.id in centre_ids]

@@ -4,10 +4,12 @@ code, manager invites, managers, rename, archive). Behind the admin role filter.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from aiogram import Bot, F, Router, html
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -48,33 +50,10 @@ def build_router() -> Router:
     router.callback_query.register(
         archived_list, CentreCb.filter(F.action == CentreAction.ARCHIVED)
     )
-    with_centre = CentreCb.filter(F.centre.is_not(None))
-    router.callback_query.register(
-        open_centre, with_centre, CentreCb.filter(F.action == CentreAction.OPEN)
-    )
-    router.callback_query.register(
-        send_qr, with_centre, CentreCb.filter(F.action == CentreAction.QR)
-    )
-    router.callback_query.register(
-        new_invite, with_centre, CentreCb.filter(F.action == CentreAction.INVITE)
-    )
-    router.callback_query.register(
-        managers, with_centre, CentreCb.filter(F.action == CentreAction.MANAGERS)
-    )
-    router.callback_query.register(
-        ask_revoke, with_centre, CentreCb.filter(F.action == CentreAction.REVOKE)
-    )
-    router.callback_query.register(
-        revoke, with_centre, CentreCb.filter(F.action == CentreAction.REVOKE_SURE)
-    )
-    router.callback_query.register(
-        start_rename, with_centre, CentreCb.filter(F.action == CentreAction.RENAME)
-    )
-    router.callback_query.register(
-        archive,
-        with_centre,
-        CentreCb.filter(F.action.in_({CentreAction.ARCHIVE, CentreAction.RESTORE})),
-    )
+    for action, handler in CARD_BUTTONS.items():
+        router.callback_query.register(
+            handler, CentreCb.filter(F.action == action), CentreOfButton()
+        )
     return router
 
 
@@ -237,80 +216,61 @@ def _card_keyboard(centre: Centre) -> InlineKeyboardMarkup:
 
 async def _card(bot: Bot, centre: Centre, centres: CentresService, stats: StatsService) -> str:
     link = await create_start_link(bot, centre.code)
-    count = next(
-        (
-            row.counts
-            for row in await centres.listing(archived=centre.archived)
-            if row.centre.id == centre.id
-        ),
-        None,
-    )
+    count = await centres.counts(centre.id)
     lines = [f"<b>{html.quote(centre.name)}</b>"]
     if centre.archived:
         lines.append(_("🗄 Archived: its link no longer adds students."))
-    if count is not None:
-        lines.append(
-            _("Students: {students} · managers: {managers}").format(
-                students=_students(count.students, stats), managers=count.managers
-            )
+    lines.append(
+        _("Students: {students} · managers: {managers}").format(
+            students=_students(count.students, stats), managers=count.managers
         )
+    )
     lines.append(_("Students' link: {link}").format(link=link))
     return "\n".join(lines)
 
 
-async def _centre_or_alert(
-    callback_data: CentreCb, centres: CentresService, callback_answer: CallbackAnswer
-) -> Centre | None:
-    assert callback_data.centre is not None  # the router's filter
-    centre = await centres.get(callback_data.centre)
-    if centre is None:
-        callback_answer.text = _("This centre no longer exists.")
-        callback_answer.show_alert = True
-    return centre
+class CentreOfButton(BaseFilter):
+    """Passes a card button on with the centre it names as `centre`; a centre that is
+    not there (a forged id) makes the press a stale button."""
+
+    async def __call__(
+        self, query: CallbackQuery, callback_data: CentreCb, centres: CentresService
+    ) -> bool | dict[str, Any]:
+        if callback_data.centre is None:
+            return False
+        centre = await centres.get(callback_data.centre)
+        return False if centre is None else {"centre": centre}
 
 
 async def open_centre(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
     centres: CentresService,
     stats_service: StatsService,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None:
-        return
     text = await _card(bot, centre, centres, stats_service)
     await show(bot, user.id, text, _card_keyboard(centre), edit=pressed_message(query))
 
 
 async def send_qr(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
-    centres: CentresService,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None:
-        return
     await _send_qr(bot, user.id, centre, await create_start_link(bot, centre.code))
 
 
 async def new_invite(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
     centres: CentresService,
     settings: Settings,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None:
-        return
     invite = await centres.invite(Role.MANAGER, centre.id, created_by=user.id)
     expires = _date(invite.expires_at, settings)
     await bot.send_message(
@@ -328,16 +288,12 @@ async def new_invite(
 
 async def managers(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
     centres: CentresService,
     settings: Settings,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None:
-        return
     members = await centres.managers(centre.id)
     builder = InlineKeyboardBuilder()
     if not members:
@@ -373,12 +329,12 @@ async def ask_revoke(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
     callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
     centres: CentresService,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None or callback_data.user is None:
+    if callback_data.user is None:
         return
     member = next(
         (m for m in await centres.managers(centre.id) if m.user_id == callback_data.user), None
@@ -411,6 +367,7 @@ async def revoke(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
     callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
     centres: CentresService,
     staff: StaffService,
@@ -418,29 +375,23 @@ async def revoke(
     settings: Settings,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None or callback_data.user is None:
+    if callback_data.user is None:
         return
     if await centres.revoke_manager(centre.id, callback_data.user):
         callback_answer.text = _("Revoked.")
         await set_staff_menu(bot, i18n, callback_data.user, await staff.access(callback_data.user))
     else:
         callback_answer.text = _("They are no longer a manager of this centre.")
-    await managers(query, callback_answer, callback_data, bot, centres, settings, user)
+    await managers(query, centre, bot, centres, settings, user)
 
 
 async def start_rename(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
-    centres: CentresService,
     state: FSMContext,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None:
-        return
     await state.set_state(Rename.name)
     await state.update_data(centre=centre.id)
     await bot.send_message(
@@ -487,18 +438,29 @@ async def cancel_rename(message: Message, state: FSMContext) -> None:
 
 async def archive(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     callback_data: CentreCb,
+    centre: Centre,
     bot: Bot,
     centres: CentresService,
     stats_service: StatsService,
     user: User,
 ) -> None:
-    centre = await _centre_or_alert(callback_data, centres, callback_answer)
-    if centre is None:
-        return
     changed = await centres.archive(centre.id, callback_data.action == CentreAction.ARCHIVE)
     if changed is None:
         return
     text = await _card(bot, changed, centres, stats_service)
     await show(bot, user.id, text, _card_keyboard(changed), edit=pressed_message(query))
+
+
+CARD_BUTTONS: dict[CentreAction, Callable[..., Awaitable[None]]] = {
+    CentreAction.OPEN: open_centre,
+    CentreAction.QR: send_qr,
+    CentreAction.INVITE: new_invite,
+    CentreAction.MANAGERS: managers,
+    CentreAction.REVOKE: ask_revoke,
+    CentreAction.REVOKE_SURE: revoke,
+    CentreAction.RENAME: start_rename,
+    CentreAction.ARCHIVE: archive,
+    CentreAction.RESTORE: archive,
+}
+"""The buttons of a centre's card, each with the handler that gets the centre it names."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, F, Router, html
-from aiogram.filters import Command
+from aiogram.filters import BaseFilter, Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.chat_action import ChatActionSender
@@ -50,13 +52,32 @@ def build_router() -> Router:
     viewers = HasRole(Role.ADMIN, Role.MANAGER)
     router.message.filter(viewers)
     router.callback_query.filter(viewers)
-    router.message.register(stats_command, Command("stats"))
-    router.message.register(export_command, Command("export"))
+    router.message.register(report_command, Command("stats", "export"))
     router.callback_query.register(choose, StatsCb.filter(F.action == StatsAction.CHOOSE))
-    router.callback_query.register(show_stats, StatsCb.filter(F.action == StatsAction.SHOW))
-    router.callback_query.register(export, StatsCb.filter(F.action == StatsAction.EXPORT))
+    router.callback_query.register(
+        open_report,
+        StatsCb.filter(F.action.in_({StatsAction.SHOW, StatsAction.EXPORT})),
+        AllowedScope(),
+    )
     router.callback_query.register(toggle_digest, DigestCb.filter())
     return router
+
+
+class AllowedScope(BaseFilter):
+    """Passes a statistics button on with the presser's `access` and the `scope` it
+    names, only if the presser may see that scope; anyone else's press is stale."""
+
+    async def __call__(
+        self,
+        query: CallbackQuery,
+        callback_data: StatsCb,
+        user: User,
+        staff: StaffService,
+        stats_service: StatsService,
+    ) -> bool | dict[str, Any]:
+        access = await staff.access(user.id)
+        scope = Scope(callback_data.centre or None)
+        return {"access": access, "scope": scope} if stats_service.allowed(access, scope) else False
 
 
 async def _choices(
@@ -76,33 +97,27 @@ async def _choices(
     return builder.as_markup()
 
 
-async def _single_scope(access: Access) -> Scope | None:
+def _single_scope(access: Access) -> Scope | None:
     """The only scope a manager of one centre can mean; None when there is a choice."""
     if not access.admin and len(access.centres) == 1:
         return Scope(next(iter(access.centres)))
     return None
 
 
-async def stats_command(
-    message: Message,
-    bot: Bot,
-    user: User,
-    staff: StaffService,
-    centres: CentresService,
-    stats_service: StatsService,
-    i18n: I18n,
-) -> None:
-    access = await staff.access(user.id)
-    scope = await _single_scope(access)
-    if scope is None:
-        markup = await _choices(access, centres, StatsAction.SHOW)
-        await message.answer(_("Statistics of which centre?"), reply_markup=markup)
-        return
-    await _send_stats(bot, user, access, scope, Period.MONTH, centres, stats_service, i18n)
+@dataclass(frozen=True)
+class Ready:
+    """A report the viewer may see, with what rendering it needs."""
+
+    access: Access
+    scope: Scope
+    period: Period
+    report: StatsReport
+    ctx: ReportContext
 
 
-async def export_command(
+async def report_command(
     message: Message,
+    command: CommandObject,
     bot: Bot,
     user: User,
     staff: StaffService,
@@ -111,13 +126,21 @@ async def export_command(
     i18n: I18n,
     clock: Clock,
 ) -> None:
+    """/stats (last 30 days) and /export (all time) of the one centre a manager has;
+    a choice of centres for anyone who sees more than one."""
+    action = StatsAction.SHOW if command.command == "stats" else StatsAction.EXPORT
     access = await staff.access(user.id)
-    scope = await _single_scope(access)
+    scope = _single_scope(access)
     if scope is None:
-        markup = await _choices(access, centres, StatsAction.EXPORT)
-        await message.answer(_("Export the statistics of which centre?"), reply_markup=markup)
+        question = (
+            _("Statistics of which centre?")
+            if action == StatsAction.SHOW
+            else _("Export the statistics of which centre?")
+        )
+        await message.answer(question, reply_markup=await _choices(access, centres, action))
         return
-    await _send_export(bot, user, access, scope, Period.ALL, centres, stats_service, i18n, clock)
+    period = Period.MONTH if action == StatsAction.SHOW else Period.ALL
+    await _deliver(bot, user, action, access, scope, period, centres, stats_service, i18n, clock)
 
 
 async def choose(
@@ -131,143 +154,117 @@ async def choose(
         )
 
 
-def _scope_of(callback_data: StatsCb) -> Scope:
-    return Scope(callback_data.centre or None)
-
-
-async def show_stats(
+async def open_report(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     callback_data: StatsCb,
+    access: Access,
+    scope: Scope,
     bot: Bot,
     user: User,
-    staff: StaffService,
-    centres: CentresService,
-    stats_service: StatsService,
-    i18n: I18n,
-) -> None:
-    access = await staff.access(user.id)
-    scope = _scope_of(callback_data)
-    if not stats_service.allowed(access, scope):
-        callback_answer.text = _("These statistics are not available to you.")
-        callback_answer.show_alert = True
-        return
-    await _send_stats(bot, user, access, scope, callback_data.period, centres, stats_service, i18n)
-
-
-async def export(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    callback_data: StatsCb,
-    bot: Bot,
-    user: User,
-    staff: StaffService,
     centres: CentresService,
     stats_service: StatsService,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    access = await staff.access(user.id)
-    scope = _scope_of(callback_data)
-    if not stats_service.allowed(access, scope):
-        callback_answer.text = _("These statistics are not available to you.")
-        callback_answer.show_alert = True
-        return
-    await _send_export(
-        bot, user, access, scope, callback_data.period, centres, stats_service, i18n, clock
+    await _deliver(
+        bot,
+        user,
+        callback_data.action,
+        access,
+        scope,
+        callback_data.period,
+        centres,
+        stats_service,
+        i18n,
+        clock,
     )
 
 
-async def _scope_name(scope: Scope, centres: CentresService) -> str | None:
+async def _deliver(
+    bot: Bot,
+    user: User,
+    action: StatsAction,
+    access: Access,
+    scope: Scope,
+    period: Period,
+    centres: CentresService,
+    stats_service: StatsService,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
     if scope.centre_id is None:
-        return _("All students")
-    centre = await centres.get(scope.centre_id)
-    return None if centre is None else centre.name
+        name: str | None = _("All students")
+    else:
+        centre = await centres.get(scope.centre_id)
+        name = None if centre is None else centre.name
+    if name is None:
+        await bot.send_message(user.id, _("This centre no longer exists."))
+        return
+    try:
+        report = await stats_service.report(access, scope, period)
+    except NotAllowed:  # checked by the filter too: the service has the last word
+        await bot.send_message(user.id, _("These statistics are not available to you."))
+        return
+    ready = Ready(
+        access,
+        scope,
+        period,
+        report,
+        ReportContext(name, period, stats_service.quiz, i18n.current_locale),
+    )
+    if action == StatsAction.EXPORT:
+        await _send_export(bot, user.id, ready, clock)
+    else:
+        await _send_stats(bot, user.id, ready)
 
 
-def _keyboard(scope: Scope, period: Period, access: Access) -> InlineKeyboardMarkup:
+def _keyboard(ready: Ready) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    centre = scope.centre_id or 0
+    centre = ready.scope.centre_id or 0
     for option in PERIODS:
-        mark = "• " if option == period else ""
+        mark = "• " if option == ready.period else ""
         builder.button(
             text=mark + period_name(option),
             callback_data=StatsCb(action=StatsAction.SHOW, centre=centre, period=option),
         )
     builder.button(
         text=_("📥 CSV for Excel"),
-        callback_data=StatsCb(action=StatsAction.EXPORT, centre=centre, period=period),
+        callback_data=StatsCb(action=StatsAction.EXPORT, centre=centre, period=ready.period),
     )
-    if access.admin or len(access.centres) > 1:
+    if ready.access.admin or len(ready.access.centres) > 1:
         builder.button(text=_("« Other centre"), callback_data=StatsCb(action=StatsAction.CHOOSE))
     builder.adjust(3, 1, 1)
     return builder.as_markup()
 
 
-async def _send_stats(
-    bot: Bot,
-    user: User,
-    access: Access,
-    scope: Scope,
-    period: Period,
-    centres: CentresService,
-    stats_service: StatsService,
-    i18n: I18n,
-) -> None:
-    name = await _scope_name(scope, centres)
-    if name is None:
-        await bot.send_message(user.id, _("This centre no longer exists."))
-        return
-    try:
-        report = await stats_service.report(access, scope, period)
-    except NotAllowed:
-        await bot.send_message(user.id, _("These statistics are not available to you."))
-        return
-    ctx = ReportContext(name, period, stats_service.quiz, i18n.current_locale)
-    async with ChatActionSender.upload_photo(chat_id=user.id, bot=bot):
+async def _send_stats(bot: Bot, chat_id: int, ready: Ready) -> None:
+    """The chart (if it renders), then the short text with the period buttons."""
+    name, period = ready.ctx.scope_name, ready.period
+    async with ChatActionSender.upload_photo(chat_id=chat_id, bot=bot):
         try:
-            png = await asyncio.to_thread(render_stats_chart, chart_input(report, ctx))
+            png = await asyncio.to_thread(render_stats_chart, chart_input(ready.report, ready.ctx))
         except Exception:  # the numbers matter more than the picture
             log.exception("statistics chart failed to render")
         else:
             await bot.send_photo(
-                user.id,
+                chat_id,
                 BufferedInputFile(png, "stats.png"),
                 caption=f"📊 {html.quote(name)} · {period_name(period)}",
             )
     await bot.send_message(
-        user.id, report_text(report, ctx), reply_markup=_keyboard(scope, period, access)
+        chat_id, report_text(ready.report, ready.ctx), reply_markup=_keyboard(ready)
     )
 
 
-async def _send_export(
-    bot: Bot,
-    user: User,
-    access: Access,
-    scope: Scope,
-    period: Period,
-    centres: CentresService,
-    stats_service: StatsService,
-    i18n: I18n,
-    clock: Clock,
-) -> None:
-    name = await _scope_name(scope, centres)
-    if name is None:
-        await bot.send_message(user.id, _("This centre no longer exists."))
-        return
-    try:
-        report = await stats_service.report(access, scope, period)
-    except NotAllowed:
-        await bot.send_message(user.id, _("These statistics are not available to you."))
-        return
-    ctx = ReportContext(name, period, stats_service.quiz, i18n.current_locale)
-    data = to_csv(csv_rows(report, ctx, clock.now()), hidden_text(report))
-    stamp = clock.now().strftime("%Y-%m-%d")
+async def _send_export(bot: Bot, chat_id: int, ready: Ready, clock: Clock) -> None:
+    now = clock.now()
+    data = to_csv(csv_rows(ready.report, ready.ctx, now), hidden_text(ready.report))
+    filename = f"stats-{ready.scope.centre_id or 'all'}-{ready.period}-{now:%Y-%m-%d}.csv"
     await bot.send_document(
-        user.id,
-        BufferedInputFile(data, f"stats-{scope.centre_id or 'all'}-{period}-{stamp}.csv"),
+        chat_id,
+        BufferedInputFile(data, filename),
         caption=_("{name} · {period}. Opens in Excel and LibreOffice by double-click.").format(
-            name=html.quote(name), period=period_name(period)
+            name=html.quote(ready.ctx.scope_name), period=period_name(ready.period)
         ),
     )
 
