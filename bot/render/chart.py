@@ -27,7 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.transforms import offset_copy  # noqa: E402
+from matplotlib.transforms import Transform, offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
 # Geometry, in pixels of the final image (DPI 100: 1 pt = 100/72 px).
@@ -79,6 +79,23 @@ render_lock = threading.Lock()
 
 def font(size: float, *, bold: bool = False) -> FontProperties:
     return FontProperties(fname=FONT_BOLD if bold else FONT_REGULAR, size=size)
+
+
+def row_label(ax: Axes, row: float, text: str, size: float, transform: Transform) -> None:
+    """A bar's label, right-aligned left of the axes at `transform`, taken literally."""
+    ax.text(
+        0,
+        row,
+        text,
+        transform=transform,
+        ha="right",
+        va="center",
+        multialignment="right",
+        color=INK,
+        fontproperties=font(size),
+        linespacing=LINE_SPACING,
+        parse_math=False,
+    )
 
 
 def legend_row(
@@ -358,19 +375,7 @@ def _draw_bars(
         zorder=2,
     )
     for row, (trait, label) in enumerate(zip(traits, labels, strict=True)):
-        ax.text(
-            0,
-            row,
-            label.text,
-            transform=label_at,
-            ha="right",
-            va="center",
-            multialignment="right",
-            color=INK,
-            fontproperties=font(label.size),
-            linespacing=LINE_SPACING,
-            parse_math=False,
-        )
+        row_label(ax, row, label.text, label.size, label_at)
         end = clamp(trait.score) if trait.score is not None else 0.0
         before = previous.get(trait.label)
         if before is not None:

@@ -42,6 +42,7 @@ from bot.render.chart import (
     legend_row,
     number,
     render_lock,
+    row_label,
     to_png,
 )
 from bot.render.stats_model import StatsChartInput
@@ -365,19 +366,7 @@ def _draw_panel(ax: Axes, fig: Figure, panel: Panel, labels: Sequence[Fitted]) -
 
     label_at = offset_copy(ax.get_yaxis_transform(), fig=fig, x=-LABEL_GAP, units="dots")
     for row, label in zip(rows, labels, strict=True):
-        ax.text(
-            0,
-            row,
-            label.text,
-            transform=label_at,
-            ha="right",
-            va="center",
-            multialignment="right",
-            color=INK,
-            fontproperties=font(label.size),
-            linespacing=LINE_SPACING,
-            parse_math=False,
-        )
+        row_label(ax, row, label.text, label.size, label_at)
     value_at = offset_copy(ax.transData, fig=fig, x=VALUE_GAP, units="dots")
     for note in panel.notes:
         ax.text(

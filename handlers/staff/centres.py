@@ -22,7 +22,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.domain import Centre, Role, User
 from bot.render import render_qr
-from bot.services.centres import NAME_MAX, CentreNameError, CentreRow, CentresService
+from bot.services.centres import NAME_MAX, CentreNameError, CentresService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.stats.report import Period
@@ -46,9 +46,9 @@ def build_router() -> Router:
     router.message.register(cancel_rename, Rename.name, Command("cancel"))
     router.message.register(rename_to, Rename.name, F.text, ~F.text.startswith("/"))
     router.message.register(rename_needs_text, Rename.name)
-    router.callback_query.register(centre_list, CentreCb.filter(F.action == CentreAction.LIST))
     router.callback_query.register(
-        archived_list, CentreCb.filter(F.action == CentreAction.ARCHIVED)
+        centre_list,
+        CentreCb.filter(F.action.in_({CentreAction.LIST, CentreAction.ARCHIVED})),
     )
     for action, handler in CARD_BUTTONS.items():
         router.callback_query.register(
@@ -114,69 +114,56 @@ async def _send_qr(bot: Bot, chat_id: int, centre: Centre, link: str) -> None:
     )
 
 
-def _list_view(
-    rows: list[CentreRow], archived: int, stats: StatsService
+async def _list_view(
+    centres: CentresService, stats: StatsService, *, archived: bool
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The live centres (with a way to the archived ones), or the archived ones."""
+    rows = await centres.listing(archived=archived)
     builder = InlineKeyboardBuilder()
-    if not rows:
-        text = _("No career centres yet. Create one: <code>/centre_new NAME</code>")
-    else:
-        lines = [_("<b>Career centres</b> (students · managers):")]
-        for row in rows:
-            lines.append(
-                f"• {html.quote(row.centre.name)} — {_students(row.counts.students, stats)}"
-                f" · {row.counts.managers}"
-            )
-            builder.button(
-                text=row.centre.name[:60],
-                callback_data=CentreCb(action=CentreAction.OPEN, centre=row.centre.id),
-            )
-        text = "\n".join(lines)
     if archived:
-        builder.button(
-            text=_("🗄 Archived ({count})").format(count=archived),
-            callback_data=CentreCb(action=CentreAction.ARCHIVED),
-        )
-    builder.adjust(1)
-    return text, builder.as_markup()
-
-
-async def centres_command(
-    message: Message, centres: CentresService, stats_service: StatsService
-) -> None:
-    rows = await centres.listing()
-    archived = len(await centres.listing(archived=True))
-    text, markup = _list_view(rows, archived, stats_service)
-    await message.answer(text, reply_markup=markup)
-
-
-async def centre_list(
-    query: CallbackQuery, bot: Bot, centres: CentresService, stats_service: StatsService, user: User
-) -> None:
-    rows = await centres.listing()
-    archived = len(await centres.listing(archived=True))
-    text, markup = _list_view(rows, archived, stats_service)
-    await show(bot, user.id, text, markup, edit=pressed_message(query))
-
-
-async def archived_list(
-    query: CallbackQuery, bot: Bot, centres: CentresService, stats_service: StatsService, user: User
-) -> None:
-    rows = await centres.listing(archived=True)
-    builder = InlineKeyboardBuilder()
-    lines = [_("<b>Archived centres</b> (students · managers):")]
+        lines = [_("<b>Archived centres</b> (students · managers):")]
+    elif rows:
+        lines = [_("<b>Career centres</b> (students · managers):")]
+    else:
+        lines = [_("No career centres yet. Create one: <code>/centre_new NAME</code>")]
     for row in rows:
         lines.append(
-            f"• {html.quote(row.centre.name)} — {_students(row.counts.students, stats_service)}"
+            f"• {html.quote(row.centre.name)} — {_students(row.counts.students, stats)}"
             f" · {row.counts.managers}"
         )
         builder.button(
             text=row.centre.name[:60],
             callback_data=CentreCb(action=CentreAction.OPEN, centre=row.centre.id),
         )
-    builder.button(text=_("« All centres"), callback_data=CentreCb(action=CentreAction.LIST))
+    if archived:
+        builder.button(text=_("« All centres"), callback_data=CentreCb(action=CentreAction.LIST))
+    elif hidden := len(await centres.listing(archived=True)):
+        builder.button(
+            text=_("🗄 Archived ({count})").format(count=hidden),
+            callback_data=CentreCb(action=CentreAction.ARCHIVED),
+        )
     builder.adjust(1)
-    await show(bot, user.id, "\n".join(lines), builder.as_markup(), edit=pressed_message(query))
+    return "\n".join(lines), builder.as_markup()
+
+
+async def centres_command(
+    message: Message, centres: CentresService, stats_service: StatsService
+) -> None:
+    text, markup = await _list_view(centres, stats_service, archived=False)
+    await message.answer(text, reply_markup=markup)
+
+
+async def centre_list(
+    query: CallbackQuery,
+    callback_data: CentreCb,
+    bot: Bot,
+    centres: CentresService,
+    stats_service: StatsService,
+    user: User,
+) -> None:
+    archived = callback_data.action == CentreAction.ARCHIVED
+    text, markup = await _list_view(centres, stats_service, archived=archived)
+    await show(bot, user.id, text, markup, edit=pressed_message(query))
 
 
 def _card_keyboard(centre: Centre) -> InlineKeyboardMarkup:
