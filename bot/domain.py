@@ -8,7 +8,7 @@ frequency is a :class:`~datetime.timedelta`, never columns rebuilt at each call 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -207,3 +207,101 @@ class Verdict(StrEnum):
 
     USEFUL = "useful"
     NOT_FOR_ME = "not_for_me"
+
+
+class BroadcastKind(StrEnum):
+    COPY = "copy"  # any message the operator sent, delivered with copyMessage
+    TIP = "tip"  # a tip of the catalogue, in each student's own language
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+    @property
+    def active(self) -> bool:
+        """Started and not over: its progress is followed."""
+        return self in (BroadcastStatus.SENDING, BroadcastStatus.PAUSED)
+
+    @property
+    def over(self) -> bool:
+        return self in (BroadcastStatus.CANCELLED, BroadcastStatus.DONE)
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a broadcast goes to: every student, or those matching every filter given.
+
+    Students who blocked the bot or turned news off are always left out.
+    """
+
+    centre_id: int | None = None
+    band: str | None = None
+    specialisation: str | None = None
+    finished: bool | None = None
+    """Finished the quiz (True), not yet (False), either (None)."""
+    subscribed: bool | None = None
+    """Subscribed to learning tips."""
+    language: str | None = None
+    active_days: int | None = None
+    """Wrote to the bot in the last N days."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Audience:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    @property
+    def everyone(self) -> bool:
+        return not self.to_dict()
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    created_by: int
+    kind: BroadcastKind
+    source_chat_id: int | None
+    source_message_id: int | None
+    tip_id: str | None
+    buttons: tuple[tuple[str, str], ...]
+    """URL buttons (text, url), one per row, under a copied message."""
+    audience: Audience
+    status: BroadcastStatus
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    total: int
+    progress_message_id: int | None
+    reported_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastCounts:
+    """Where a broadcast's recipients are."""
+
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    skipped: int = 0
+    """Not sent: the broadcast was cancelled first."""
+    uncertain: int = 0
+    """Interrupted by a crash mid-send and sent again: may have arrived twice."""
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.sending + self.sent + self.blocked + self.failed + self.skipped
+
+    @property
+    def left(self) -> int:
+        return self.pending + self.sending

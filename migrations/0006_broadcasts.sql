@@ -18,6 +18,7 @@ CREATE TABLE broadcasts (
     finished_at         TEXT,
     total               INTEGER NOT NULL DEFAULT 0,  -- recipients, fixed when it starts
     progress_message_id INTEGER,               -- the operator's live progress message
+    reported_at         TEXT,                  -- the final report was sent to the operator
     created_at          TEXT    NOT NULL,
     updated_at          TEXT    NOT NULL,
     CHECK ((kind = 'copy') = (source_message_id IS NOT NULL)),
