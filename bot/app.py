@@ -23,6 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database, apply_migrations, open_database
 from bot.db.attempts import AttemptsRepo
+from bot.db.broadcasts import BroadcastsRepo
 from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.stats import StatsRepo
@@ -32,6 +33,12 @@ from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import Quiz
+from bot.services.broadcasts import (
+    BroadcastProgress,
+    BroadcastRender,
+    BroadcastService,
+    BroadcastSettings,
+)
 from bot.services.centres import CentresService
 from bot.services.delivery import Delivery
 from bot.services.digests import DigestService
@@ -46,12 +53,20 @@ from bot.tips.catalogue import TipCatalogue
 from handlers import build_router
 from handlers.errors import AnswerPresses
 from handlers.menu import set_commands, set_staff_menu
+from handlers.staff.broadcast_view import (
+    progress_screen,
+    recipient_markup,
+    recipient_tip,
+    report_text,
+)
 from handlers.staff.stats import digest_screen
 from handlers.tips import reminder_screen, tip_screen
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+PROGRESS_SECONDS = 3.0
+"""How often an operator's broadcast progress message is brought up to date."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,8 @@ class Services:
     centres: CentresService
     stats: StatsService
     digests: DigestService
+    broadcasts: BroadcastService
+    progress: BroadcastProgress
     delivery: Delivery
 
     @classmethod
@@ -127,14 +144,34 @@ class Services:
             render=partial(digest_screen, quiz.quiz),
             timezone=settings.tz,
         )
+        broadcasts = BroadcastService(
+            repo=BroadcastsRepo(db),
+            users=users,
+            staff=staff,
+            i18n=i18n,
+            render=BroadcastRender(
+                markup=recipient_markup,
+                tip=partial(recipient_tip, catalogue),
+                progress=partial(progress_screen, tz=settings.tz),
+                report=report_text,
+            ),
+            clock=clock,
+            settings=BroadcastSettings(
+                default_locale=settings.default_locale, rate=settings.send_rate
+            ),
+        )
         delivery = Delivery(
             bot=bot,
             sender=Sender(rate=settings.send_rate),
-            sources=(outbox, reminders, digests),
+            sources=(outbox, reminders, digests, broadcasts),
             on_blocked=students.blocked,
             clock=clock,
         )
-        return cls(students, quiz, tips, staff, centres, stats, digests, delivery)
+        broadcasts.wake = delivery.wake
+        progress = BroadcastProgress(broadcasts, users, bot)
+        return cls(
+            students, quiz, tips, staff, centres, stats, digests, broadcasts, progress, delivery
+        )
 
 
 @dataclass
@@ -239,6 +276,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         centres=services.centres,
         stats_service=services.stats,
         digests=services.digests,
+        broadcasts=services.broadcasts,
         clock=clock,
     )
 
@@ -261,6 +299,14 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
             coalesce=True,
             # Wall time, not the domain clock: the scheduler only wakes the job up.
             next_run_time=datetime.now(UTC),  # catch up at once on what fell due while down
+        )
+        scheduler.add_job(
+            services.progress.tick,
+            "interval",
+            seconds=PROGRESS_SECONDS,
+            id="broadcast-progress",
+            max_instances=1,
+            coalesce=True,
         )
         scheduler.start()
         log.info("bot @%s (id %d) started", me.username, me.id)

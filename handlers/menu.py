@@ -32,6 +32,14 @@ STAFF_COMMANDS: tuple[tuple[str, Any, frozenset[Role]], ...] = (
     ("export", __("Statistics as a CSV table"), frozenset({Role.ADMIN, Role.MANAGER})),
     ("centres", __("Career centres: links, QR codes, managers"), frozenset({Role.ADMIN})),
     ("centre_new", __("Create a career centre: /centre_new NAME"), frozenset({Role.ADMIN})),
+    ("broadcast", __("Send news or a tip to students"), frozenset({Role.ADMIN, Role.OPERATOR})),
+    (
+        "broadcasts",
+        __("Broadcasts: progress, scheduled, reports"),
+        frozenset({Role.ADMIN, Role.OPERATOR}),
+    ),
+    ("operator_invite", __("Invite an operator (a one-time link)"), frozenset({Role.ADMIN})),
+    ("operators", __("Operators: list and revoke"), frozenset({Role.ADMIN})),
 )
 
 

@@ -182,6 +182,16 @@ class CentresService:
     async def managers(self, centre_id: int) -> list[StaffMember]:
         return await self._staff_repo.members(Role.MANAGER, centre_id)
 
+    async def operators(self) -> list[StaffMember]:
+        return await self._staff_repo.members(Role.OPERATOR)
+
+    async def revoke_operator(self, user_id: int) -> bool:
+        revoked = await self._staff_repo.revoke(user_id, Role.OPERATOR, None)
+        self._staff.forget(user_id)
+        if revoked:
+            log.info("operator %d revoked", user_id)
+        return revoked
+
     async def revoke_manager(self, centre_id: int, user_id: int) -> bool:
         revoked = await self._staff_repo.revoke(user_id, Role.MANAGER, centre_id)
         self._staff.forget(user_id)

@@ -1,4 +1,5 @@
-"""Staff routers: career centres (admins) and statistics (managers and admins).
+"""Staff routers: career centres and operators (admins), statistics (managers and
+admins), broadcasts (operators and admins).
 
 Each router checks the role with one filter (`HasRole`) on the whole router, so no
 staff handler is reached by a student; which centre a button names is checked again
@@ -10,10 +11,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.staff import centres, stats
+from handlers.staff import broadcasts, centres, operators, stats
 
 
 def build_router() -> Router:
     router = Router(name="staff")
-    router.include_routers(centres.build_router(), stats.build_router())
+    router.include_routers(
+        centres.build_router(),
+        operators.build_router(),
+        stats.build_router(),
+        broadcasts.build_router(),
+    )
     return router

@@ -52,3 +52,40 @@ class StatsCb(CallbackData, prefix="st"):
 class DigestCb(CallbackData, prefix="dg"):
     centre: RowId
     on: bool
+
+
+class OperatorAction(StrEnum):
+    LIST = "list"
+    REVOKE = "revoke"  # asks first
+    REVOKE_SURE = "revoke!"
+
+
+class OperatorCb(CallbackData, prefix="op"):
+    action: OperatorAction
+    user: UserId | None = None
+
+
+class BcAction(StrEnum):
+    TIPS = "tips"  # the catalogue's categories
+    CATEGORY = "cat"  # value: a category id
+    TIP = "tip"  # value: a tip id
+    SKIP = "skip"  # no link buttons
+    AUDIENCE = "aud"
+    SET = "set"  # value: "field=value"
+    CENTRES = "centres"
+    PREVIEW = "preview"
+    NOW = "now"
+    LATER = "later"
+    CONFIRM = "go"  # value: "" (now) or the start as epoch seconds
+    DISCARD = "discard"
+    OPEN = "open"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"  # asks first
+    STOP_SURE = "stop!"
+
+
+class BcCb(CallbackData, prefix="bc"):
+    action: BcAction
+    id: int = 0
+    value: str = ""

@@ -14,9 +14,13 @@ import pytest
 
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.staff.callbacks import (
+    BcAction,
+    BcCb,
     CentreAction,
     CentreCb,
     DigestCb,
+    OperatorAction,
+    OperatorCb,
     StatsAction,
     StatsCb,
 )
@@ -159,11 +163,21 @@ async def test_two_centres_their_students_and_their_managers(
     assert started_b == "<10"
 
 
-STAFF_COMMANDS = ("/centre_new Sneaky", "/centres", "/stats", "/export")
+STAFF_COMMANDS = (
+    "/centre_new Sneaky",
+    "/centres",
+    "/stats",
+    "/export",
+    "/operator_invite",
+    "/operators",
+    "/broadcast",
+    "/broadcasts",
+)
 
 
-def staff_buttons(centre: int, manager: int) -> list[str]:
-    """Every staff button, aimed at centre `centre` (and its manager `manager`)."""
+def staff_buttons(centre: int, manager: int, broadcast: int) -> list[str]:
+    """Every staff button, aimed at centre `centre` (and its manager `manager`), and at
+    the admin's broadcast `broadcast`."""
     buttons = [
         CentreCb(action=action, centre=centre, user=manager).pack() for action in CentreAction
     ]
@@ -171,6 +185,12 @@ def staff_buttons(centre: int, manager: int) -> list[str]:
     buttons += [StatsCb(action=action, centre=centre).pack() for action in StatsAction]
     buttons += [StatsCb(action=StatsAction.SHOW, centre=0).pack()]  # every student: admins only
     buttons += [DigestCb(centre=centre, on=flag).pack() for flag in (True, False)]
+    buttons += [OperatorCb(action=action, user=manager).pack() for action in OperatorAction]
+    buttons += [
+        BcCb(action=action, id=broadcast, value=value).pack()
+        for action in BcAction
+        for value in ("", "band=high")
+    ]
     return buttons
 
 
@@ -193,16 +213,31 @@ async def test_students_and_other_managers_are_refused_everywhere(
     await student.send("/start")
     await student.expect_message()
     centre_a = 1  # the first centre created
+    # The admin's draft broadcast, and an operator: neither may be touched by others.
+    await admin.send("/broadcast")
+    await admin.expect_message()
+    await admin.send("Новости центра")
+    await admin.expect_message()
+    broadcast = 1
+    await admin.send("/operator_invite")
+    (operator_invite,) = START_LINK.findall(text_of(await admin.expect_message()))
+    operator = person(emu, 9201, "Olga")
+    await operator.send(f"/start {operator_invite}")
+    await operator.expect_message()
 
-    for intruder in (student, manager_b):
+    for intruder in (student, manager_b, operator):
         for command in STAFF_COMMANDS:
             if intruder is manager_b and command in ("/stats", "/export"):
                 continue  # their own centre's: allowed, checked below
+            if intruder is operator and command in ("/broadcast", "/broadcasts"):
+                continue  # theirs: allowed
             await intruder.send(command)
             reply = text_of(await intruder.expect_message())
             assert "I don't know this command" in reply, (intruder.user_id, command, reply)
-        for data in staff_buttons(centre_a, manager_a.user_id):
+        for data in staff_buttons(centre_a, manager_a.user_id, broadcast):
             own_choice = intruder is manager_b and data.startswith("st:choose")
+            if intruder is operator and data.startswith(("bc:tips", "bc:cat", "bc:tip:")):
+                continue  # the tip picker opens a draft of their own
             before = len(emu.bot_messages(intruder.user_id))
             anchor = emu.bot_messages(intruder.user_id)[-1].message_id
             query = await emu.press(intruder.user_id, anchor, data)
