@@ -122,6 +122,8 @@ class User:
     created_at: datetime
     last_seen_at: datetime
     blocked_at: datetime | None
+    news_off_at: datetime | None = None
+    """When the student turned operators' news off; None means they want news."""
 
 
 class AttemptStatus(StrEnum):

@@ -56,16 +56,27 @@ async def edit_text(
     return True
 
 
-async def drop_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
-    """Remove the inline keyboard of a message, if it still has one."""
+async def edit_buttons(
+    bot: Bot, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+) -> bool:
+    """Replace the inline keyboard of a message of any kind (text, a photo with a
+    caption...), leaving its content alone; False if the message is gone."""
     try:
         await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=None
+            chat_id=chat_id, message_id=message_id, reply_markup=markup
         )
     except TelegramBadRequest as exc:
-        if _harmless(exc) is None:
+        kind = _harmless(exc)
+        if kind is None:
             raise
-        log.debug("dropping buttons of %d in chat %d: %s", message_id, chat_id, exc.message)
+        log.debug("buttons of %d in chat %d: %s", message_id, chat_id, exc.message)
+        return kind == "not-modified"
+    return True
+
+
+async def drop_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove the inline keyboard of a message, if it still has one."""
+    await edit_buttons(bot, chat_id, message_id, None)
 
 
 async def show(

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import about, errors, fallback, groups, language, membership, staff, start, tips
+from handlers import (
+    about,
+    errors,
+    fallback,
+    groups,
+    language,
+    membership,
+    news,
+    settings,
+    staff,
+    start,
+    tips,
+)
 from handlers.filters import PrivateChat
 from handlers.quiz import flow, results
 
@@ -34,6 +46,8 @@ def build_router() -> Router:
         flow.build_router(),
         results.build_router(),
         tips.build_router(),
+        settings.build_router(),
+        news.build_router(),  # the button under operators' broadcasts
         flow.build_reminder_router(),  # plain messages while a quiz is in progress
         fallback.build_router(),  # last: catches what nobody else understood
     )

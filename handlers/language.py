@@ -8,7 +8,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
+from aiogram.types import BotCommandScopeChat, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -34,12 +34,22 @@ def build_router() -> Router:
     return router
 
 
-async def language_command(message: Message) -> None:
+def language_name(locale: str) -> str:
+    return next((name for code, name in NAMES.items() if code == locale), locale)
+
+
+def language_screen() -> tuple[str, InlineKeyboardMarkup]:
+    """The choice of language (also opened from /settings)."""
     builder = InlineKeyboardBuilder()
     for code in NAMES:
         builder.button(text=NAMES[code], callback_data=LanguageCb(code=code))
     builder.adjust(2)
-    await message.answer(_("Choose the language:"), reply_markup=builder.as_markup())
+    return _("Choose the language:"), builder.as_markup()
+
+
+async def language_command(message: Message) -> None:
+    text, markup = language_screen()
+    await message.answer(text, reply_markup=markup)
 
 
 async def choose_language(

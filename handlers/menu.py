@@ -19,6 +19,7 @@ COMMANDS = (
     ("quiz", __("Take the quiz or continue it")),
     ("results", __("My results")),
     ("tips", __("Learning tips: subscribe, pause, time and frequency")),
+    ("settings", __("Settings: news, learning tips, language")),
     ("language", __("Change the language")),
     ("help", __("What this bot can do")),
     ("start", __("Start over and see the greeting")),

@@ -1,4 +1,5 @@
-"""Users: who talked to the bot, in which language, where they came from."""
+"""Users: who talked to the bot, in which language, where they came from, whether they
+want news."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def _user(row: aiosqlite.Row) -> User:
         created_at=from_db(row["created_at"]),
         last_seen_at=from_db(row["last_seen_at"]),
         blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
+        news_off_at=from_db(row["news_off_at"]) if row["news_off_at"] else None,
     )
 
 
@@ -100,6 +102,23 @@ class UsersRepo:
 
     async def set_locale(self, user_id: int, locale: str | None) -> None:
         await self._db.execute("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
+
+    async def set_news(self, user_id: int, wanted: bool, now: datetime) -> bool:
+        """Turn operators' news on or off; returns whether that changed anything.
+
+        Turning them off again keeps the moment they were first turned off.
+        """
+        if wanted:
+            changed = await self._db.execute(
+                "UPDATE users SET news_off_at = NULL WHERE id = ? AND news_off_at IS NOT NULL",
+                (user_id,),
+            )
+        else:
+            changed = await self._db.execute(
+                "UPDATE users SET news_off_at = ? WHERE id = ? AND news_off_at IS NULL",
+                (to_db(now), user_id),
+            )
+        return changed == 1
 
     async def mark_blocked(self, user_id: int, now: datetime) -> None:
         await self._db.execute(

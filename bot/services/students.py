@@ -1,5 +1,5 @@
 """Who the students are: visits, language, where they came from, whether they can be
-reached. Blocking the bot cancels everything planned for them."""
+reached and whether they want news. Blocking the bot cancels everything planned for them."""
 
 from __future__ import annotations
 
@@ -66,6 +66,15 @@ class StudentService:
 
     async def set_locale(self, user_id: int, locale: str | None) -> None:
         await self._users.set_locale(user_id, locale)
+
+    async def set_news(self, user_id: int, wanted: bool) -> None:
+        """The student turns operators' news (job fairs, internships, webinars) on or off.
+        Learning tips are separate: /tips."""
+        await self._users.set_news(user_id, wanted, self._clock.now())
+
+    @staticmethod
+    def wants_news(user: User) -> bool:
+        return user.news_off_at is None
 
     async def blocked(self, user_id: int) -> None:
         """The student blocked the bot: remember it and cancel everything planned."""

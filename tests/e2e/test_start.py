@@ -104,7 +104,7 @@ async def test_help_lists_the_commands(student: Student) -> None:
     await student.send("/help")
     reply = await student.expect_message()
     assert "Что я умею" in text_of(reply)
-    for command in ("/start", "/quiz", "/results", "/tips", "/language", "/help"):
+    for command in ("/start", "/quiz", "/results", "/tips", "/settings", "/language", "/help"):
         assert command in text_of(reply)
 
 
@@ -112,7 +112,12 @@ async def test_command_menu_is_set_in_both_languages(running: RunningBot, emu: E
     ru = {c["command"]: c["description"] for c in emu.commands(language_code="ru")}
     en = {c["command"]: c["description"] for c in emu.commands(language_code="en")}
     default = {c["command"] for c in emu.commands()}
-    assert set(ru) == set(en) == default == {"start", "quiz", "results", "tips", "language", "help"}
+    assert (
+        set(ru)
+        == set(en)
+        == default
+        == {"start", "quiz", "results", "tips", "settings", "language", "help"}
+    )
     assert ru["help"] == "Что умеет этот бот"
     assert en["help"] == "What this bot can do"
 

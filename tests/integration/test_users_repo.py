@@ -53,3 +53,27 @@ async def test_locale_choice_is_stored(db: Database) -> None:
     assert user is not None
     assert user.locale == "en"
     assert await repo.get(999) is None
+
+
+async def test_news_are_wanted_until_turned_off(db: Database) -> None:
+    repo = UsersRepo(db)
+    user, _ = await repo.touch(SeenUser(5, "Dasha"), T0)
+    assert user.news_off_at is None
+
+    off = T0 + timedelta(hours=1)
+    assert await repo.set_news(5, wanted=False, now=off)
+    # Turning them off again changes nothing: the first moment stays.
+    assert not await repo.set_news(5, wanted=False, now=off + timedelta(hours=1))
+    stored = await repo.get(5)
+    assert stored is not None
+    assert stored.news_off_at == off
+    # A visit (or coming back after blocking the bot) does not turn news back on.
+    user, _ = await repo.touch(SeenUser(5, "Dasha"), off + timedelta(days=1))
+    assert user.news_off_at == off
+
+    assert await repo.set_news(5, wanted=True, now=off + timedelta(days=2))
+    assert not await repo.set_news(5, wanted=True, now=off + timedelta(days=3))
+    stored = await repo.get(5)
+    assert stored is not None
+    assert stored.news_off_at is None
+    assert not await repo.set_news(999, wanted=False, now=off)
