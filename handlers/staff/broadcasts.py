@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import BaseFilter, Command
+from aiogram.filters import BaseFilter, Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -71,7 +71,7 @@ def build_router() -> Router:
     router.callback_query.filter(senders)
     router.message.register(broadcast_command, Command("broadcast"))
     router.message.register(broadcasts_command, Command("broadcasts"))
-    composing = Compose.content | Compose.buttons | Compose.when  # type: ignore[operator]
+    composing = StateFilter(Compose.content, Compose.buttons, Compose.when)
     router.message.register(cancel_compose, Command("cancel"), composing)
     router.message.register(content_received, Compose.content, ~F.text.startswith("/"))
     router.message.register(buttons_received, Compose.buttons, F.text, ~F.text.startswith("/"))

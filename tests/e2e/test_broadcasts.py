@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.emulator import EmuMessage, Emulator, Fault, Student
+from bot.emulator import Emulator, EmuMessage, Fault, Student
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_centres import ADMIN, START_LINK, person, staff_menu
 from tests.support import text_of
