@@ -83,6 +83,6 @@ async def test_rate_limit_spaces_sends_across_callers() -> None:
 
         return Sent(message_id=len(stamps))
 
-    for _ in range(5):
-        await sender.deliver(fake_send, chat_id=1)
+    for chat_id in range(5):  # different chats: one chat is also limited to 1 a second
+        await sender.deliver(fake_send, chat_id=chat_id)
     assert stamps == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
