@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Protocol
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.broadcast import Blocked, Delivered, Failed, Sender, SendOutcome
+from bot.broadcast import Blocked, Delivered, Failed, Sender, SendOutcome, Sent
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,14 @@ class Letter:
     `claim` runs right before each try (again after a 429 pause): False means the
     message must not go after all (the student paused, stopped or blocked meanwhile),
     and `release` then gives the row back. `settle` records the final outcome.
+
+    `paid` sends the letter as a paid broadcast (`allow_paid_broadcast`: above the free
+    ~30 a second, Telegram charges Stars from the bot's balance). Only broadcasts set
+    it, and only when the operator allowed it (PAID_BROADCAST); tips, reminders and
+    digests never do. A source whose letters are sent another way (a copy, a photo)
+    subclasses Letter, overrides `send`, and must pass `allow_paid_broadcast` on as
+    :meth:`send` does: ``allow_paid_broadcast=self.paid or None`` (None leaves the
+    parameter out of the request).
     """
 
     chat_id: int
@@ -57,9 +65,16 @@ class Letter:
     claim: Callable[[], Awaitable[bool]] = _always
     release: Callable[[], Awaitable[None]] = _nothing
     settle: Callable[[SendOutcome], Awaitable[None]] = _ignore
+    paid: bool = False
 
-    async def send(self, bot: Bot) -> Message:
-        return await bot.send_message(self.chat_id, self.text, reply_markup=self.markup)
+    async def send(self, bot: Bot) -> Sent:
+        """One request for this letter: a Message, or the MessageId of a copy."""
+        return await bot.send_message(
+            self.chat_id,
+            self.text,
+            reply_markup=self.markup,
+            allow_paid_broadcast=self.paid or None,
+        )
 
 
 @dataclass
@@ -162,7 +177,7 @@ class Delivery:
                 log.error("a send failed", exc_info=result)
 
     async def _send(self, letter: Letter, report: SourceReport) -> None:
-        async def call() -> Message:
+        async def call() -> Sent:
             if not await letter.claim():
                 raise _NotWanted
             return await letter.send(self._bot)
