@@ -31,6 +31,10 @@ Locale = Literal["ru", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 OFFICIAL_API_URL = "https://api.telegram.org"
+FREE_SEND_RATE = 30.0
+"""Messages per second Telegram allows a bot for free (to different chats)."""
+PAID_SEND_RATE = 1000.0
+"""The ceiling with paid broadcasts (`allow_paid_broadcast`, charged in Telegram Stars)."""
 
 # What each variable expects, in words a deployer understands; used in error lines.
 EXPECTED: dict[str, str] = {
@@ -50,7 +54,9 @@ EXPECTED: dict[str, str] = {
     "TIPS_GRACE": "a duration shorter than TIPS_INTERVAL, e.g. PT12H",
     "TIPS_COUNT": "a whole number of tips in a series, 1 to 100",
     "QUIZ_REMINDER_DELAY": "a duration, e.g. P1D (0 turns the reminder off)",
-    "SEND_RATE": "messages per second for tips and broadcasts, e.g. 25",
+    "SEND_RATE": "messages per second for tips and broadcasts, above 0 and at most 30 "
+    "(1000 with PAID_BROADCAST=true), e.g. 25",
+    "PAID_BROADCAST": "true or false (send above 30 messages a second, paid in Telegram Stars)",
     "INVITE_TTL": "a positive duration an invite link stays valid, e.g. P7D",
     "STATS_MIN_GROUP": "a whole number of students, 2 to 100 (10 is usual)",
 }
@@ -128,7 +134,10 @@ class Settings(CoreSettings):
     tips_grace: Annotated[timedelta, NoDecode] = timedelta(hours=12)
     tips_count: int = Field(default=10, ge=1, le=100)
     quiz_reminder_delay: Annotated[timedelta, NoDecode] = timedelta(days=1)
-    send_rate: float = Field(default=25.0, gt=0, le=30)
+    send_rate: float = Field(default=25.0, gt=0, le=PAID_SEND_RATE)
+    paid_broadcast: bool = False
+    """Broadcasts may be sent with `allow_paid_broadcast` (Telegram charges Stars), which
+    lets SEND_RATE go above the free 30 a second. Tips and reminders never pay."""
 
     # Career centres.
     invite_ttl: Annotated[timedelta, NoDecode] = timedelta(days=7)
@@ -156,6 +165,15 @@ class Settings(CoreSettings):
     def _grace_below_interval(self) -> Settings:
         if self.tips_grace >= self.tips_interval:
             raise ValueError("TIPS_GRACE must be shorter than TIPS_INTERVAL")
+        return self
+
+    @model_validator(mode="after")
+    def _free_rate_unless_paid(self) -> Settings:
+        if self.send_rate > FREE_SEND_RATE and not self.paid_broadcast:
+            raise ValueError(
+                f"SEND_RATE above {FREE_SEND_RATE:g} needs PAID_BROADCAST=true"
+                f" (then up to {PAID_SEND_RATE:g})"
+            )
         return self
 
     @field_validator("bot_token")

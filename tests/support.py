@@ -26,6 +26,7 @@ SETTINGS_VARS = (
     "TIPS_COUNT",
     "QUIZ_REMINDER_DELAY",
     "SEND_RATE",
+    "PAID_BROADCAST",
 )
 
 

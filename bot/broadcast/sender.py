@@ -1,7 +1,12 @@
 """The one way to send a message to many people.
 
 - A global rate limit (Telegram allows about 30 messages a second to different
-  chats): sends are spaced at least `1 / rate` seconds apart, across all callers.
+  chats, up to 1000 with paid broadcasts): sends are spaced at least `1 / rate`
+  seconds apart, across all callers.
+- A per-chat limit (Telegram allows about one message a second to one chat): a send
+  to a chat starts at least `per_chat_interval` seconds after the previous send to
+  the same chat started, whichever caller made it. A send waiting for its chat takes
+  no global slot meanwhile, so other chats are not held up.
 - 429: `retry_after` is honoured for everyone (the whole sender pauses), then the
   same message is tried again.
 - 403 (blocked, deactivated, kicked): reported as Blocked, never retried.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -68,10 +74,15 @@ class Sender:
         max_retry_after: float = 3600.0,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] | None = None,
+        per_chat_interval: float = 1.0,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
+        if per_chat_interval < 0:
+            raise ValueError("per_chat_interval must not be negative")
+        self._rate = rate
         self._interval = 1.0 / rate
+        self._per_chat = per_chat_interval
         self._retries = retries
         self._backoff = backoff
         self._max_retry_after = max_retry_after
@@ -80,27 +91,63 @@ class Sender:
         self._lock = asyncio.Lock()
         self._next_slot = 0.0
         self._paused_until = 0.0
+        # chat id -> when the latest send to it starts (planned under the lock). Starts
+        # only grow, and a chat moves to the end when it sends again, so the oldest entry
+        # is always first: pruning pops from the front while it is older than the
+        # interval, which keeps about `rate * per_chat_interval` entries at most.
+        self._chat_starts: OrderedDict[int, float] = OrderedDict()
+
+    @property
+    def rate(self) -> float:
+        """Messages per second across all chats."""
+        return self._rate
 
     def _clock(self) -> float:
         if self._now is not None:
             return self._now()
         return asyncio.get_running_loop().time()
 
-    async def _slot(self) -> None:
-        """Wait for this caller's turn under the global rate limit and any 429 pause."""
-        async with self._lock:
-            now = self._clock()
-            start = max(now, self._next_slot, self._paused_until)
-            self._next_slot = start + self._interval
+    async def _slot(self, chat_id: int) -> None:
+        """Wait for this caller's turn under the global rate limit, its chat's limit and
+        any 429 pause.
+
+        A global slot is taken only for a start at which the chat is free too; until
+        then the caller sleeps without the lock and without a slot, and tries again.
+        """
+        ready = 0.0  # when this chat was last seen to be free
+        while True:
+            async with self._lock:
+                now = self._clock()
+                self._forget_idle_chats(now)
+                start = max(now, self._next_slot, self._paused_until, ready)
+                last = self._chat_starts.get(chat_id)
+                if last is None or last + self._per_chat <= start:
+                    self._next_slot = start + self._interval
+                    if self._per_chat > 0:
+                        self._chat_starts[chat_id] = start
+                        self._chat_starts.move_to_end(chat_id)
+                    break
+                ready = last + self._per_chat
+            await self._sleep(ready - now)
         delay = start - now
         if delay > 0:
             await self._sleep(delay)
+
+    def _forget_idle_chats(self, now: float) -> None:
+        chats = self._chat_starts
+        while chats and next(iter(chats.values())) + self._per_chat <= now:
+            chats.popitem(last=False)
+
+    @property
+    def tracked_chats(self) -> int:
+        """How many chats the per-chat limit remembers (those that sent recently)."""
+        return len(self._chat_starts)
 
     async def deliver(self, call: Callable[[], Awaitable[Sent]], chat_id: int) -> SendOutcome:
         """Run one send call (e.g. `lambda: bot.send_message(...)`) under the rules above."""
         failures = 0
         while True:
-            await self._slot()
+            await self._slot(chat_id)
             try:
                 message = await call()
             except TelegramRetryAfter as exc:

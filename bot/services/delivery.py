@@ -14,20 +14,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.broadcast import Blocked, Delivered, Failed, Sender, SendOutcome
+from bot.broadcast import Blocked, Delivered, Failed, Sender, SendOutcome, Sent
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
-SEND_CONCURRENCY = 8
+MIN_CONCURRENCY = 8
+MAX_CONCURRENCY = 100
+REQUEST_SECONDS = 0.1
+"""A slow Bot API request; fast ones take 5-20 ms."""
+
+
+MAX_ROUNDS_PER_TICK = 1000
+"""Rounds one tick may run (a safety net: each round moves something, or the tick ends)."""
+
+
+def send_concurrency(rate: float) -> int:
+    """How many letters are sent at once to keep up `rate` messages a second.
+
+    Requests in flight = rate x time per request (Little's law); sized for requests
+    of up to REQUEST_SECONDS, so 8 for the free 25-30 a second and 100 at the paid
+    1000 a second. Each letter in flight holds one claimed row and one connection.
+    """
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, math.ceil(rate * REQUEST_SECONDS)))
 
 
 async def _always() -> bool:
@@ -49,6 +67,14 @@ class Letter:
     `claim` runs right before each try (again after a 429 pause): False means the
     message must not go after all (the student paused, stopped or blocked meanwhile),
     and `release` then gives the row back. `settle` records the final outcome.
+
+    `paid` sends the letter as a paid broadcast (`allow_paid_broadcast`: above the free
+    ~30 a second, Telegram charges Stars from the bot's balance). Only broadcasts set
+    it, and only when the operator allowed it (PAID_BROADCAST); tips, reminders and
+    digests never do. A source whose letters are sent another way (a copy, a photo)
+    subclasses Letter, overrides `send`, and must pass `allow_paid_broadcast` on as
+    :meth:`send` does: ``allow_paid_broadcast=self.paid or None`` (None leaves the
+    parameter out of the request).
     """
 
     chat_id: int
@@ -57,9 +83,16 @@ class Letter:
     claim: Callable[[], Awaitable[bool]] = _always
     release: Callable[[], Awaitable[None]] = _nothing
     settle: Callable[[SendOutcome], Awaitable[None]] = _ignore
+    paid: bool = False
 
-    async def send(self, bot: Bot) -> Message:
-        return await bot.send_message(self.chat_id, self.text, reply_markup=self.markup)
+    async def send(self, bot: Bot) -> Sent:
+        """One request for this letter: a Message, or the MessageId of a copy."""
+        return await bot.send_message(
+            self.chat_id,
+            self.text,
+            reply_markup=self.markup,
+            allow_paid_broadcast=self.paid or None,
+        )
 
 
 @dataclass
@@ -102,7 +135,32 @@ class _NotWanted(Exception):
     """The letter must not be sent after all: its claim was refused."""
 
 
+def _moved(report: SourceReport) -> int:
+    """Letters and rows settled so far (sent, skipped, blocked or failed)."""
+    return report.sent + report.skipped + report.blocked + report.failed
+
+
+def _log_failure(task: asyncio.Task[TickReport]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a woken delivery tick failed", exc_info=task.exception())
+
+
 class Delivery:
+    """Runs the sources' letters through the sender, one tick at a time.
+
+    A tick goes in rounds until there is nothing left to do: each round asks every
+    source for what is due (a source may hand out a big job in batches, e.g. 200
+    recipients of a broadcast at a time), then sends that round's letters together.
+    So a 10 000-recipient broadcast goes out in one tick, and tips and reminders that
+    fall due meanwhile get their turn every round instead of waiting behind it.
+
+    The tick ends after a round that moved nothing (no letter sent, failed, blocked
+    or skipped: nothing was due, or every claim was refused). A source whose letters
+    were all refused, or whose `collect` raised, sits out the rest of the tick so it
+    cannot spin; and a tick stops after `max_rounds` rounds in any case (the next
+    tick goes on). At shutdown the tick finishes the round it is sending and stops.
+    """
+
     def __init__(
         self,
         *,
@@ -111,58 +169,118 @@ class Delivery:
         sources: Sequence[Source],
         on_blocked: Callable[[int], Awaitable[None]],
         clock: Clock,
+        max_rounds: int = MAX_ROUNDS_PER_TICK,
     ) -> None:
         self._bot = bot
         self._sender = sender
         self._sources = tuple(sources)
         self._on_blocked = on_blocked
         self._clock = clock
+        self._max_rounds = max_rounds
         self._lock = asyncio.Lock()
+        self._concurrency = send_concurrency(sender.rate)
+        self._stopping = False
+        self._look_again = False
+        self._woken: asyncio.Task[TickReport] | None = None
 
     async def recover(self) -> None:
         for source in self._sources:
             await source.recover()
 
     async def tick(self) -> TickReport:
-        """Send what every source has due, in order. Never raises."""
+        """Send what every source has due, round after round until none has more.
+        Never raises."""
         report = TickReport()
-        if self._lock.locked():
-            return report  # the previous tick is still sending
+        if self._stopping or self._lock.locked():
+            return report  # shutting down, or the previous tick is still sending
         async with self._lock:
-            for source in self._sources:
-                source_report = report.of(source.name)
-                try:
-                    letters = await source.collect(self._clock.now(), source_report)
-                    await self._send_all(letters, source_report)
-                except Exception as exc:  # the scheduler must keep ticking; the log says why
-                    log.exception("delivery of %s failed", source.name)
-                    report.errors.append(f"{source.name}: {exc}")
+            await self._drain(report)
         if any(report.sources.values()) or report.errors:
             log.info("delivery tick: %s", report)
         return report
 
+    def wake(self) -> None:
+        """Start a tick now, in the background, instead of at the next scheduled one
+        (e.g. right after a handler queued a broadcast).
+
+        If a tick is already running it is not doubled: it looks once more before it
+        ends, so what was queued just now is not left for the next scheduled tick.
+        Does nothing once shutdown began.
+        """
+        if self._stopping:
+            return
+        if self._lock.locked() or (self._woken is not None and not self._woken.done()):
+            self._look_again = True
+            return
+        self._woken = asyncio.create_task(self.tick(), name="delivery-wake")
+        self._woken.add_done_callback(_log_failure)
+
+    @property
+    def running(self) -> bool:
+        """A tick is sending (scheduled or woken)."""
+        return self._lock.locked()
+
     async def wait_idle(self, grace: float) -> None:
-        """Let a tick that is sending finish (at shutdown), at most `grace` seconds."""
+        """At shutdown: no new tick or round starts; let the round being sent finish, at
+        most `grace` seconds."""
+        self._stopping = True
         try:
-            async with asyncio.timeout(grace), self._lock:
-                pass
+            async with asyncio.timeout(grace):
+                async with self._lock:
+                    pass
+                if self._woken is not None:
+                    await asyncio.wait([self._woken])
         except TimeoutError:
             log.warning("shutdown: delivery was still sending after %.0fs", grace)
 
-    async def _send_all(self, letters: Sequence[Letter], report: SourceReport) -> None:
-        gate = asyncio.Semaphore(SEND_CONCURRENCY)
+    async def _drain(self, report: TickReport) -> None:
+        active = list(self._sources)
+        for _ in range(self._max_rounds):
+            self._look_again = False
+            letters: list[tuple[Letter, SourceReport]] = []
+            collected: list[tuple[Source, SourceReport, int, int]] = []
+            now = self._clock.now()
+            for source in active:
+                source_report = report.of(source.name)
+                before = _moved(source_report)
+                try:
+                    due = await source.collect(now, source_report)
+                except Exception as exc:  # the scheduler must keep ticking; the log says why
+                    log.exception("delivery of %s failed", source.name)
+                    report.errors.append(f"{source.name}: {exc}")
+                    continue  # sits out the rest of this tick
+                letters.extend((letter, source_report) for letter in due)
+                collected.append((source, source_report, before, len(due)))
+            await self._send_all(letters)
+            moved = 0
+            active = []
+            for source, source_report, before, count in collected:
+                progress = _moved(source_report) - before
+                moved += progress
+                if count and not progress:  # all refused: asking again now would spin
+                    log.info(
+                        "%s: all %d letter(s) refused, left for the next tick", source.name, count
+                    )
+                else:
+                    active.append(source)
+            if self._stopping or not active or not (moved or self._look_again):
+                return
+        log.warning("delivery tick stopped after %d rounds; the next one goes on", self._max_rounds)
 
-        async def one(letter: Letter) -> None:
+    async def _send_all(self, letters: Sequence[tuple[Letter, SourceReport]]) -> None:
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(letter: Letter, report: SourceReport) -> None:
             async with gate:
                 await self._send(letter, report)
 
-        results = await asyncio.gather(*(one(letter) for letter in letters), return_exceptions=True)
+        results = await asyncio.gather(*(one(*pair) for pair in letters), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 log.error("a send failed", exc_info=result)
 
     async def _send(self, letter: Letter, report: SourceReport) -> None:
-        async def call() -> Message:
+        async def call() -> Sent:
             if not await letter.claim():
                 raise _NotWanted
             return await letter.send(self._bot)

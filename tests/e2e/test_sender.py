@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from aiogram import Bot
 from aiogram.types import MessageId as Sent
 
 from bot.broadcast import Blocked, Delivered, Failed, Sender
+from bot.broadcast import Sent as AnySent
 from bot.emulator import Emulator, Fault
+from bot.services.delivery import Letter
 
 USER = 8101
 
@@ -83,6 +86,41 @@ async def test_rate_limit_spaces_sends_across_callers() -> None:
 
         return Sent(message_id=len(stamps))
 
-    for _ in range(5):
-        await sender.deliver(fake_send, chat_id=1)
+    for chat_id in range(5):  # different chats: one chat is also limited to 1 a second
+        await sender.deliver(fake_send, chat_id=chat_id)
     assert stamps == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+
+
+async def test_only_a_paid_letter_asks_for_a_paid_broadcast(emu: Emulator, bot: Bot) -> None:
+    await Letter(USER, "a tip").send(bot)
+    await Letter(USER, "news", paid=True).send(bot)
+    tip, news = [c.params for c in emu.calls_to("sendMessage")]
+    assert "allow_paid_broadcast" not in tip
+    assert news["allow_paid_broadcast"] is True
+    assert [m.text for m in emu.bot_messages(USER)] == ["a tip", "news"]
+
+
+@dataclass(frozen=True)
+class CopiedLetter(Letter):
+    """A letter sent as a copy of a stored message, the way a broadcast may send one."""
+
+    from_chat_id: int = 0
+    message_id: int = 0
+
+    async def send(self, bot: Bot) -> AnySent:
+        return await bot.copy_message(
+            self.chat_id,
+            self.from_chat_id,
+            self.message_id,
+            reply_markup=self.markup,
+            allow_paid_broadcast=self.paid or None,
+        )
+
+
+async def test_a_copy_can_be_a_paid_broadcast(emu: Emulator, bot: Bot) -> None:
+    original = await emu.send_text(USER, "the announcement")
+    letter = CopiedLetter(USER, "", paid=True, from_chat_id=USER, message_id=original.message_id)
+    copy = await letter.send(bot)
+    (call,) = emu.calls_to("copyMessage")
+    assert call.params["allow_paid_broadcast"] is True
+    assert emu.get_message(USER, copy.message_id).text == "the announcement"

@@ -109,7 +109,9 @@ def test_tips_defaults() -> None:
         ({"tips_window": "25-3"}, "TIPS_WINDOW"),
         ({"tips_tick": "-5"}, "TIPS_TICK"),
         ({"tips_count": "0"}, "TIPS_COUNT"),
-        ({"send_rate": "100"}, "SEND_RATE"),
+        ({"send_rate": "0"}, "SEND_RATE"),
+        ({"send_rate": "1001", "paid_broadcast": "true"}, "SEND_RATE"),
+        ({"paid_broadcast": "maybe"}, "PAID_BROADCAST"),
     ],
 )
 def test_bad_tips_setting(env: dict[str, str], variable: str) -> None:
@@ -124,3 +126,19 @@ def test_grace_must_be_shorter_than_the_interval() -> None:
     assert caught.value.lines == [
         "Configuration error: TIPS_GRACE must be shorter than TIPS_INTERVAL."
     ]
+
+
+def test_send_rate_above_30_needs_paid_broadcast() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=GOOD_TOKEN, send_rate="100")
+    assert caught.value.lines == [
+        "Configuration error: SEND_RATE above 30 needs PAID_BROADCAST=true (then up to 1000)."
+    ]
+
+
+def test_paid_broadcast_allows_up_to_1000_a_second() -> None:
+    assert load(bot_token=GOOD_TOKEN).paid_broadcast is False
+    s = load(bot_token=GOOD_TOKEN, send_rate="1000", paid_broadcast="true")
+    assert s.paid_broadcast is True
+    assert s.send_rate == 1000
+    assert load(bot_token=GOOD_TOKEN, send_rate="30").send_rate == 30
