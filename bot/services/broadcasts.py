@@ -22,7 +22,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import InlineKeyboardMarkup, Message, MessageId
+from aiogram.types import InlineKeyboardMarkup, MessageId
 from aiogram.utils.i18n import I18n
 
 from bot.broadcast import Blocked, Delivered, SendOutcome
@@ -69,26 +69,12 @@ class CopyLetter(Letter):
 
     from_chat_id: int = 0
     message_id: int = 0
-    paid: bool = False
 
-    async def send(self, bot: Bot) -> MessageId:  # type: ignore[override]
+    async def send(self, bot: Bot) -> MessageId:
         return await bot.copy_message(
             chat_id=self.chat_id,
             from_chat_id=self.from_chat_id,
             message_id=self.message_id,
-            reply_markup=self.markup,
-            allow_paid_broadcast=self.paid or None,
-        )
-
-
-@dataclass(frozen=True)
-class TextLetter(Letter):
-    paid: bool = False
-
-    async def send(self, bot: Bot) -> Message:
-        return await bot.send_message(
-            self.chat_id,
-            self.text,
             reply_markup=self.markup,
             allow_paid_broadcast=self.paid or None,
         )
@@ -255,7 +241,7 @@ class BroadcastService:
                 if rendered is None:
                     return None
                 text, markup = rendered
-                return TextLetter(
+                return Letter(
                     recipient.user_id,
                     text,
                     markup,

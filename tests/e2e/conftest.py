@@ -73,6 +73,7 @@ class BotProcess:
     emu: Emulator
     proc: asyncio.subprocess.Process | None = None
     output: bytes = b""
+    reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Spawn `careerbot run` and wait until it polls the emulator."""
@@ -87,12 +88,20 @@ class BotProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        # Read the output as it comes: a full pipe would block the bot's logging.
+        self.reader = asyncio.create_task(self._read(self.proc))
         await wait_polling(self.emu, since)
+
+    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while chunk := await proc.stdout.read(65536):
+            self.output += chunk
 
     async def wait(self, timeout: float = 20.0) -> int:
         assert self.proc is not None
-        out, _ = await asyncio.wait_for(self.proc.communicate(), timeout)
-        self.output += out or b""
+        await asyncio.wait_for(self.proc.wait(), timeout)
+        if self.reader is not None:
+            await asyncio.wait_for(self.reader, timeout)
         assert self.proc.returncode is not None
         return self.proc.returncode
 
