@@ -80,14 +80,22 @@ def build_router() -> Router:
     router.callback_query.register(tip_categories, BcCb.filter(F.action == BcAction.TIPS))
     router.callback_query.register(tip_list, BcCb.filter(F.action == BcAction.CATEGORY))
     router.callback_query.register(tip_chosen, BcCb.filter(F.action == BcAction.TIP))
-    for action, handler in OWN_BUTTONS.items():
+    for action, handler in DRAFT_BUTTONS.items():
+        router.callback_query.register(
+            handler, BcCb.filter(F.action == action), OwnBroadcast(draft=True)
+        )
+    for action, handler in CONTROL_BUTTONS.items():
         router.callback_query.register(handler, BcCb.filter(F.action == action), OwnBroadcast())
     return router
 
 
 class OwnBroadcast(BaseFilter):
     """Passes a button on with the broadcast it names as `broadcast`: a draft only to
-    whoever composes it, a confirmed one to its sender and to admins."""
+    whoever composes it, a confirmed one to its sender and to admins. With `draft`, only
+    while it is a draft: a composing button pressed after confirming is a stale one."""
+
+    def __init__(self, *, draft: bool = False) -> None:
+        self.draft = draft
 
     async def __call__(
         self,
@@ -99,6 +107,8 @@ class OwnBroadcast(BaseFilter):
     ) -> bool | dict[str, Any]:
         broadcast = await broadcasts.get(callback_data.id) if callback_data.id else None
         if broadcast is None:
+            return False
+        if self.draft and broadcast.status != BroadcastStatus.DRAFT:
             return False
         if broadcast.created_by != user.id and (
             broadcast.status == BroadcastStatus.DRAFT or not (await staff.access(user.id)).admin
@@ -355,16 +365,8 @@ def changed_audience(audience: Audience, value: str, quiz: Quiz) -> Audience | N
     return Audience.from_dict({**audience.to_dict(), field: converted})
 
 
-async def _editable(broadcast: Broadcast, callback_answer: CallbackAnswer) -> bool:
-    if broadcast.status != BroadcastStatus.DRAFT:
-        callback_answer.text = _("This broadcast is already confirmed: see /broadcasts.")
-        return False
-    return True
-
-
 async def show_audience(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     broadcast: Broadcast,
     bot: Bot,
     user: User,
@@ -373,8 +375,6 @@ async def show_audience(
     centres: CentresService,
     stats_service: StatsService,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     await state.set_state(None)
     await _audience(
         bot, user.id, broadcast, broadcasts, centres, stats_service, pressed_message(query)
@@ -392,8 +392,6 @@ async def set_filter(
     centres: CentresService,
     stats_service: StatsService,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     audience = changed_audience(broadcast.audience, callback_data.value, stats_service.quiz)
     if audience is None:
         callback_answer.text = _("This button is no longer active.")
@@ -412,14 +410,11 @@ async def set_filter(
 
 async def choose_centre(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     broadcast: Broadcast,
     bot: Bot,
     user: User,
     centres: CentresService,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("Any centre"),
@@ -468,15 +463,12 @@ async def _send_preview(bot: Bot, chat_id: int, broadcast: Broadcast, tips: Tips
 
 async def preview(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     broadcast: Broadcast,
     bot: Bot,
     user: User,
     tips: TipsService,
     broadcasts: BroadcastService,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     await _send_preview(bot, user.id, broadcast, tips)
     size = await broadcasts.audience_size(broadcast.audience)
     builder = InlineKeyboardBuilder()
@@ -546,15 +538,12 @@ async def _confirm_screen(
 
 async def send_now(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     broadcast: Broadcast,
     bot: Bot,
     user: User,
     broadcasts: BroadcastService,
     settings: Settings,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     await _confirm_screen(
         bot, user.id, broadcast, None, broadcasts, settings, pressed_message(query)
     )
@@ -562,15 +551,12 @@ async def send_now(
 
 async def ask_when(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     broadcast: Broadcast,
     bot: Bot,
     user: User,
     state: FSMContext,
     settings: Settings,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     await state.set_state(Compose.when)
     await state.update_data(broadcast=broadcast.id)
     await bot.send_message(
@@ -630,8 +616,6 @@ async def confirm(
     broadcasts: BroadcastService,
     settings: Settings,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     at = (
         datetime.fromtimestamp(int(callback_data.value), tz=settings.tz)
         if callback_data.value.isdigit()
@@ -653,14 +637,11 @@ async def confirm(
 
 async def discard(
     query: CallbackQuery,
-    callback_answer: CallbackAnswer,
     broadcast: Broadcast,
     bot: Bot,
     user: User,
     state: FSMContext,
 ) -> None:
-    if not await _editable(broadcast, callback_answer):
-        return
     await state.clear()
     await show(
         bot, user.id, _("Broadcast cancelled: nothing was sent."), None, edit=pressed_message(query)
@@ -768,7 +749,7 @@ async def ask_stop(
     )
 
 
-OWN_BUTTONS: dict[BcAction, Callable[..., Awaitable[None]]] = {
+DRAFT_BUTTONS: dict[BcAction, Callable[..., Awaitable[None]]] = {
     BcAction.SKIP: show_audience,
     BcAction.AUDIENCE: show_audience,
     BcAction.SET: set_filter,
@@ -778,10 +759,14 @@ OWN_BUTTONS: dict[BcAction, Callable[..., Awaitable[None]]] = {
     BcAction.LATER: ask_when,
     BcAction.CONFIRM: confirm,
     BcAction.DISCARD: discard,
+}
+"""Composing buttons: each handler gets the draft it names as `broadcast`."""
+
+CONTROL_BUTTONS: dict[BcAction, Callable[..., Awaitable[None]]] = {
     BcAction.OPEN: open_broadcast,
     BcAction.PAUSE: _control(BroadcastService.pause, lambda: _("Paused.")),
     BcAction.RESUME: _control(BroadcastService.resume, lambda: _("Resumed.")),
     BcAction.STOP: ask_stop,
     BcAction.STOP_SURE: _control(BroadcastService.cancel, lambda: _("Cancelled.")),
 }
-"""Buttons that name a broadcast; each handler gets it as `broadcast` (see OwnBroadcast)."""
+"""Buttons of a confirmed broadcast; each handler gets it as `broadcast`."""
