@@ -84,18 +84,27 @@ def build_router() -> Router:
         router.callback_query.register(
             handler, BcCb.filter(F.action == action), OwnBroadcast(draft=True)
         )
+    router.callback_query.register(
+        open_broadcast, BcCb.filter(F.action == BcAction.OPEN), OwnBroadcast(view=True)
+    )
     for action, handler in CONTROL_BUTTONS.items():
         router.callback_query.register(handler, BcCb.filter(F.action == action), OwnBroadcast())
     return router
 
 
 class OwnBroadcast(BaseFilter):
-    """Passes a button on with the broadcast it names as `broadcast`: a draft only to
-    whoever composes it, a confirmed one to its sender and to admins. With `draft`, only
-    while it is a draft: a composing button pressed after confirming is a stale one."""
+    """Passes a button on with the broadcast it names as `broadcast`, and whether the
+    presser may control it as `controls`.
 
-    def __init__(self, *, draft: bool = False) -> None:
+    A draft is only its composer's. A confirmed broadcast is controlled (paused,
+    resumed, cancelled) by its sender and by admins; with `view`, any operator may look
+    at its figures. With `draft`, only while it is a draft: a composing button pressed
+    after confirming is a stale one.
+    """
+
+    def __init__(self, *, draft: bool = False, view: bool = False) -> None:
         self.draft = draft
+        self.view = view
 
     async def __call__(
         self,
@@ -108,13 +117,14 @@ class OwnBroadcast(BaseFilter):
         broadcast = await broadcasts.get(callback_data.id) if callback_data.id else None
         if broadcast is None:
             return False
-        if self.draft and broadcast.status != BroadcastStatus.DRAFT:
+        is_draft = broadcast.status == BroadcastStatus.DRAFT
+        if self.draft != is_draft and not (self.view and not is_draft):
             return False
-        if broadcast.created_by != user.id and (
-            broadcast.status == BroadcastStatus.DRAFT or not (await staff.access(user.id)).admin
-        ):
+        mine = broadcast.created_by == user.id
+        controls = mine or (not is_draft and (await staff.access(user.id)).admin)
+        if not controls and not (self.view and not is_draft):
             return False
-        return {"broadcast": broadcast}
+        return {"broadcast": broadcast, "controls": controls}
 
 
 # --- 1. content --------------------------------------------------------------------------
@@ -682,14 +692,16 @@ async def broadcasts_command(
 async def open_broadcast(
     query: CallbackQuery,
     broadcast: Broadcast,
+    controls: bool,
     bot: Bot,
     user: User,
     broadcasts: BroadcastService,
     settings: Settings,
 ) -> None:
+    """A broadcast's figures; its buttons only for whoever may control it."""
     counts = await broadcasts.counts(broadcast.id)
     text, markup = progress_screen(broadcast, counts, broadcasts.estimate(counts.left), settings.tz)
-    sent = await bot.send_message(user.id, text, reply_markup=markup)
+    sent = await bot.send_message(user.id, text, reply_markup=markup if controls else None)
     if broadcast.created_by == user.id and not broadcast.status.over:
         await broadcasts.set_progress_message(broadcast.id, sent.message_id)
 
@@ -763,7 +775,6 @@ DRAFT_BUTTONS: dict[BcAction, Callable[..., Awaitable[None]]] = {
 """Composing buttons: each handler gets the draft it names as `broadcast`."""
 
 CONTROL_BUTTONS: dict[BcAction, Callable[..., Awaitable[None]]] = {
-    BcAction.OPEN: open_broadcast,
     BcAction.PAUSE: _control(BroadcastService.pause, lambda: _("Paused.")),
     BcAction.RESUME: _control(BroadcastService.resume, lambda: _("Resumed.")),
     BcAction.STOP: ask_stop,
