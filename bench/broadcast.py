@@ -4,9 +4,10 @@ Each row is measured in a fresh process of its own (so its memory figures are it
 own). For a broadcast, the emulator and the bot built by `build_app`, polling it,
 share that process and its one event loop, as in the end-to-end tests. The students
 are inserted straight into SQLite, and each has written /start at the emulator (the
-bot may only write to such a chat; those updates are dropped before the bot polls).
-The admin writes one message to the bot; `BroadcastService.draft_copy` and `confirm`
-send a copy of it to everyone. Timed from `confirm` until the broadcast is `done`:
+bot may only write to such a chat), as has the admin, who then writes the message to
+copy; the bot drops those updates before it polls. `BroadcastService.draft_copy` and
+`confirm` send a copy of the admin's message to everyone. Timed from `confirm` until
+the broadcast is `done`:
 
 - the achieved rate, delivered / elapsed, and its share of SEND_RATE; the steady rate
   (median between samples over the middle 80 % of the copies); the time to the first
@@ -16,9 +17,13 @@ send a copy of it to everyone. Timed from `confirm` until the broadcast is `done
 - the resident set size just before `confirm` and its peak during the run (VmRSS
   sampled every 0.5 s from a thread, and the kernel's high-water mark reset before);
 - CPU time over the run, of the event-loop thread and of the other threads (the
-  SQLite worker): both sides of the HTTP run on that one loop.
+  SQLite worker); with the emulator in the process, both sides of the HTTP run on
+  that one loop.
 
-Two references in the same run, each in a process of its own:
+The paid broadcast is measured twice: with the emulator in the bot's process, and
+with it in a process of its own (then the bot has the event loop and a core to
+itself; progress is read from the outbox, the copies from the emulator's control
+API). Two references in the same run, each in a process of its own:
 
 - baseline: the same number of plain `copyMessage` calls (same source message, same
   button, the paid flag) made straight from an aiogram Bot against a fresh emulator,
@@ -28,30 +33,36 @@ Two references in the same run, each in a process of its own:
   a time, no HTTP: the bookkeeping every letter costs, on the bot's own connection.
 
 `BENCH_BROADCAST_RECIPIENTS=2000` sets the number of students (default 10 000);
-`BENCH_BROADCAST_MODES=paid` runs only the paid broadcast (`free`, `paid`, or both
-comma-separated; the references always run). At 25 a second, 10 000 take ~400 s.
+`BENCH_BROADCAST_MODES=paid` runs only the paid broadcast (any of `free`, `paid` and
+`apart`, comma-separated; all three by default; the references always run). At 25 a
+second, 10 000 take ~400 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
+import sqlite3
 import statistics
 import tempfile
 import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
-from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
+from aiohttp import ClientSession
 
 from bot.app import build_app, build_bot
 from bot.clock import to_db
@@ -81,18 +92,25 @@ class Mode:
     name: str
     rate: float
     paid: bool
+    apart: bool = False
+    """The emulator runs in a process of its own (the bot has the event loop to itself)."""
 
     @property
     def label(self) -> str:
         paid = ", PAID_BROADCAST=true" if self.paid else ""
-        return f"SEND_RATE={self.rate:g}{paid}"
+        apart = ", emulator in its own process" if self.apart else ""
+        return f"SEND_RATE={self.rate:g}{paid}{apart}"
 
 
-MODES = {"free": Mode("free", 25.0, False), "paid": Mode("paid", 1000.0, True)}
+MODES = {
+    "free": Mode("free", 25.0, False),
+    "paid": Mode("paid", 1000.0, True),
+    "apart": Mode("apart", 1000.0, True, apart=True),
+}
 
 
 def chosen_modes() -> list[Mode]:
-    names = os.environ.get("BENCH_BROADCAST_MODES", "free,paid")
+    names = os.environ.get("BENCH_BROADCAST_MODES", ",".join(MODES))
     picked = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in picked if n not in MODES]
     if unknown or not picked:
@@ -201,22 +219,44 @@ class Watch:
 
 
 class CopyCounter:
-    """copyMessage calls the emulator received since this was made (safe to read from
-    the sampler thread: the call log only grows)."""
+    """copyMessage calls the emulator received since this was made (called from the
+    loop and from the sampler thread; the call log only grows)."""
 
     def __init__(self, emu: Emulator) -> None:
         self._calls = emu.calls
         self._since = self._seen = len(self._calls)
-        self.count = 0
+        self._count = 0
+        self._lock = threading.Lock()
 
     def __call__(self) -> int:
-        end = len(self._calls)
-        self.count += sum(1 for c in self._calls[self._seen : end] if c.method == "copyMessage")
-        self._seen = end
-        return self.count
+        with self._lock:
+            end = len(self._calls)
+            new = self._calls[self._seen : end]
+            self._count += sum(1 for c in new if c.method == "copyMessage")
+            self._seen = end
+            return self._count
 
-    def copies(self) -> list[dict[str, object]]:
+    def copies(self) -> list[dict[str, Any]]:
         return [c.params for c in self._calls[self._since :] if c.method == "copyMessage"]
+
+
+class SentCounter:
+    """Outbox rows settled as sent, read on a connection of its own (WAL: it never waits
+    for the bot's writes)."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM broadcast_outbox WHERE status = 'sent'"
+            ).fetchone()
+            return int(row[0])
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 # --- the results -------------------------------------------------------------------------
@@ -232,7 +272,7 @@ class Copies:
     paid: int
 
 
-def tally(copies: Sequence[dict[str, object]], students: Sequence[int]) -> Copies:
+def tally(copies: Sequence[dict[str, Any]], students: Sequence[int]) -> Copies:
     per_chat = Counter(c["chat_id"] for c in copies)
     wanted = set(students)
     return Copies(
@@ -347,35 +387,79 @@ async def insert_students(db: Database, students: Sequence[int]) -> None:
         )
 
 
-async def know_students(emu: Emulator, bot: Bot, students: Sequence[int]) -> None:
-    """The admin and each student have written /start at the emulator (the bot may write
-    to a chat only then); the updates are dropped before the bot polls, as the students
-    are in the database already."""
+async def prepare(emu: Emulator, students: Sequence[int]) -> int:
+    """The admin and each student have written /start (the bot may write to a chat only
+    then), and the admin has written the message to copy: its id. The bot drops these
+    updates before it polls (the students are in its database already)."""
     await emu.send_text(ADMIN, "/start", first_name="Admin", language_code="en")
     for uid in students:
         await emu.send_text(uid, "/start", first_name="Student", language_code="ru")
-    await bot.delete_webhook(drop_pending_updates=True)
+    return (await emu.send_text(ADMIN, TEXT)).message_id
 
 
-async def wait_polling(emu: Emulator) -> None:
+Call = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Telegram:
+    """The emulator as a measurement sees it: in this process, or in one of its own."""
+
+    base_url: str
+    message_id: int
+    """The admin's message, to copy."""
+    emu: Emulator | None
+
+    async def calls(self) -> list[Call]:
+        if self.emu is not None:
+            return [(c.method, c.params) for c in self.emu.calls]
+        async with ClientSession() as http, http.get(f"{self.base_url}/_emulator/calls") as r:
+            return [(c["method"], c["params"]) for c in (await r.json())["result"]]
+
+
+def serve_emulator(conn: Connection, recipients: int) -> None:
+    """The emulator in a process of its own: prepared, then serving until told to stop."""
+
+    async def serve() -> None:
+        async with Emulator(token=TOKEN) as emu:
+            conn.send((emu.base_url, await prepare(emu, student_ids(recipients))))
+            await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+
+    asyncio.run(serve())
+
+
+@asynccontextmanager
+async def telegram(apart: bool, students: Sequence[int]) -> AsyncIterator[Telegram]:
+    if not apart:
+        async with Emulator(token=TOKEN) as emu:
+            yield Telegram(emu.base_url, await prepare(emu, students), emu)
+        return
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=serve_emulator, args=(theirs, len(students)))
+    process.start()
+    loop = asyncio.get_running_loop()
+    try:
+        base_url, message_id = await loop.run_in_executor(None, ours.recv)
+        yield Telegram(base_url, message_id, None)
+    finally:
+        with contextlib.suppress(OSError):
+            ours.send("stop")
+        await loop.run_in_executor(None, process.join, 30)
+        if process.is_alive():
+            process.kill()
+
+
+async def wait_polling(tg: Telegram) -> None:
     async with asyncio.timeout(60):
-        while not any(method == "getUpdates" for method, _ in emu.calls):
-            await asyncio.sleep(0.02)
+        while not any(method == "getUpdates" for method, _ in await tg.calls()):
+            await asyncio.sleep(0.1)
 
 
-async def wait_quiet(emu: Emulator) -> None:
-    """Until the bot has taken every update, and a second more to answer."""
-    async with asyncio.timeout(60):
-        while emu.pending_updates:
-            await asyncio.sleep(0.02)
-    await asyncio.sleep(1.0)
-
-
-def settings_for(emu: Emulator, folder: Path, mode: Mode) -> Settings:
+def settings_for(base_url: str, folder: Path, mode: Mode) -> Settings:
     return Settings(
         _env_file=None,
         bot_token=TOKEN,
-        telegram_api_url=emu.base_url,
+        telegram_api_url=base_url,
         database_path=folder / "bench.sqlite3",
         admin_ids=frozenset({ADMIN}),
         send_rate=mode.rate,
@@ -396,28 +480,27 @@ def news_markup() -> InlineKeyboardMarkup:
 
 async def broadcast(mode: Mode, recipients: int) -> Result:
     students = student_ids(recipients)
-    async with Emulator(token=TOKEN) as emu:
+    async with telegram(mode.apart, students) as tg:
         with tempfile.TemporaryDirectory() as tmp:
-            app = await build_app(settings_for(emu, Path(tmp), mode))
+            settings = settings_for(tg.base_url, Path(tmp), mode)
+            app = await build_app(settings)
             await insert_students(app.db, students)
-            await know_students(emu, app.bot, students)
+            await app.bot.delete_webhook(drop_pending_updates=True)
             polling = asyncio.create_task(app.run_polling(handle_signals=False))
+            sent = SentCounter(settings.database_path)
             try:
-                await wait_polling(emu)
-                source = await emu.send_text(ADMIN, TEXT)
-                await wait_quiet(emu)
+                await wait_polling(tg)
                 service = app.services.broadcasts
-                draft = await service.draft_copy(ADMIN, ADMIN, source.message_id)
-
-                counter = CopyCounter(emu)
-                watch = Watch(counter)
+                draft = await service.draft_copy(ADMIN, ADMIN, tg.message_id)
+                progress = sent if tg.emu is None else CopyCounter(tg.emu)
+                watch = Watch(progress)
                 watch.start()
                 started = time.perf_counter()
                 assert await service.confirm(draft.id, None, None)
                 first_copy = None
                 async with asyncio.timeout(DONE_TIMEOUT):
                     while True:
-                        if first_copy is None and counter.count:
+                        if first_copy is None and progress():
                             first_copy = time.perf_counter() - started
                         found = await service.get(draft.id)
                         assert found is not None
@@ -427,10 +510,13 @@ async def broadcast(mode: Mode, recipients: int) -> Result:
                 watch.stop()
                 counts = await service.counts(draft.id)
             finally:
+                sent.close()
                 await app.stop()
                 await asyncio.wait_for(polling, 30)
-            copies = tally(counter.copies(), students)
-            assert counts.sent == copies.delivered, (counts, copies)
+        copies = tally(
+            [params for method, params in await tg.calls() if method == "copyMessage"], students
+        )
+        assert counts.sent == copies.delivered, (counts, copies)
     return Result.of(
         f"broadcast, {mode.label}",
         recipients,
@@ -446,12 +532,12 @@ async def broadcast(mode: Mode, recipients: int) -> Result:
 async def baseline(recipients: int) -> Result:
     """The same copies straight from an aiogram Bot, as fast as they go."""
     students = student_ids(recipients)
-    async with Emulator(token=TOKEN) as emu:
+    async with telegram(False, students) as tg:
+        assert tg.emu is not None
         with tempfile.TemporaryDirectory() as tmp:
-            bot = build_bot(settings_for(emu, Path(tmp), MODES["paid"]))
+            bot = build_bot(settings_for(tg.base_url, Path(tmp), MODES["paid"]))
             try:
-                await know_students(emu, bot, students)
-                source = await emu.send_text(ADMIN, TEXT)
+                await bot.delete_webhook(drop_pending_updates=True)
                 markup = news_markup()
                 queue = iter(students)
 
@@ -460,12 +546,12 @@ async def baseline(recipients: int) -> Result:
                         await bot.copy_message(
                             chat_id=chat_id,
                             from_chat_id=ADMIN,
-                            message_id=source.message_id,
+                            message_id=tg.message_id,
                             reply_markup=markup,
                             allow_paid_broadcast=True,
                         )
 
-                counter = CopyCounter(emu)
+                counter = CopyCounter(tg.emu)
                 watch = Watch(counter)
                 watch.start()
                 await asyncio.gather(*(worker() for _ in range(AT_A_TIME)))
@@ -553,8 +639,8 @@ def main() -> None:
     results = [in_fresh_process(what, RECIPIENTS) for what in ("baseline", "outbox")]
     results += [in_fresh_process(mode.name, RECIPIENTS) for mode in modes]
     print(
-        f"a copied broadcast to {RECIPIENTS:,} students; the bot and the emulator share one"
-        " process and event loop, a fresh process for each row"
+        f"a copied broadcast to {RECIPIENTS:,} students, a fresh process for each row; the bot"
+        " and the emulator share its event loop unless the emulator has a process of its own"
     )
     table(HEADER, [r.cells() for r in results])
     print(
