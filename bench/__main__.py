@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import render, startup, stats, tips_tick
+from bench import broadcast, render, startup, stats, tips_tick
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     render.main()
     tips_tick.main()
     stats.main()
+    broadcast.main()
 
 
 if __name__ == "__main__":

@@ -157,7 +157,9 @@ class Services:
             ),
             clock=clock,
             settings=BroadcastSettings(
-                default_locale=settings.default_locale, rate=settings.send_rate
+                default_locale=settings.default_locale,
+                rate=settings.send_rate,
+                paid=settings.paid_broadcast,
             ),
         )
         delivery = Delivery(

@@ -201,3 +201,29 @@ async def test_a_scheduled_tip_goes_at_its_time_in_each_language(
         assert "sent 2 of 2" in report
     finally:
         await bot.stop()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("paid", "rate"), [(False, "25"), (True, "100")])
+async def test_paid_broadcast_setting_reaches_the_copies(
+    emu: Emulator, tmp_path: Path, paid: bool, rate: str
+) -> None:
+    """PAID_BROADCAST=true: every copy asks for allow_paid_broadcast; otherwise none."""
+    overrides = {**FAST, "send_rate": rate, "paid_broadcast": paid}
+    bot = RunningBot(emu, tmp_path, overrides=overrides)
+    app = await bot.start()
+    try:
+        people = await students(emu, 2)
+        source = await emu.send_text(ADMIN, CAPTION)
+        service = app.services.broadcasts
+        draft = await service.draft_copy(ADMIN, ADMIN, source.message_id)
+        assert await service.confirm(draft.id, None, None)
+        async with asyncio.timeout(20):
+            while len(emu.calls_to("copyMessage")) < len(people):
+                await asyncio.sleep(0.05)
+        calls = emu.calls_to("copyMessage")
+        assert sorted(c.params["chat_id"] for c in calls) == [s.user_id for s in people]
+        flags = [c.params.get("allow_paid_broadcast") for c in calls]
+        assert flags == ([True] * len(people) if paid else [None] * len(people))
+    finally:
+        await bot.stop()
