@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import html
@@ -18,6 +18,7 @@ from bot.quiz import Quiz
 from bot.tips.catalogue import TipCatalogue
 from handlers.news import news_off_button
 from handlers.staff.callbacks import BcAction, BcCb
+from handlers.staff.common import local_time
 from handlers.tips import tip_screen
 
 BAR = 10
@@ -29,10 +30,6 @@ def current_locale() -> str:
 
 def _duration(duration: timedelta) -> str:
     return human_duration(max(duration, timedelta(seconds=1)), current_locale())
-
-
-def when_text(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
 # --- what students get ------------------------------------------------------------------
@@ -114,7 +111,7 @@ def progress_screen(
     ]
     if broadcast.status == BroadcastStatus.SCHEDULED:
         if broadcast.scheduled_at is not None:
-            lines.append(_("Starts {when}").format(when=when_text(broadcast.scheduled_at, tz)))
+            lines.append(_("Starts {when}").format(when=local_time(broadcast.scheduled_at, tz)))
     else:
         lines.append(
             _("Sent {sent} of {total} · blocked the bot: {blocked} · failed: {failed}").format(

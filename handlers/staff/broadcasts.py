@@ -42,9 +42,9 @@ from handlers.staff.broadcast_view import (
     recipient_markup,
     recipient_tip,
     status_name,
-    when_text,
 )
 from handlers.staff.callbacks import BcAction, BcCb
+from handlers.staff.common import local_time
 
 BUTTON_LINE = re.compile(r"^\s*(?P<text>\S.*?)\s+[-—|]\s+(?P<url>https?://\S+)\s*$")
 MAX_BUTTONS = 8
@@ -538,7 +538,7 @@ async def _confirm_screen(
             count=size,
             rate=broadcasts.settings.rate,
             took=took,
-            when=when_text(at, settings.tz) if at else "",
+            when=local_time(at, settings.tz) if at else "",
             zone=settings.timezone,
         ),
         builder.as_markup(),
@@ -677,7 +677,7 @@ async def broadcasts_command(
             _("#{id} · {status} · {when} · sent {sent} of {total}").format(
                 id=broadcast.id,
                 status=status_name(broadcast.status),
-                when=when_text(when, settings.tz),
+                when=local_time(when, settings.tz),
                 sent=counts.sent,
                 total=counts.total,
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router, html
@@ -30,6 +29,7 @@ from bot.telegram import pressed_message, show
 from handlers.filters import HasRole
 from handlers.menu import set_staff_menu
 from handlers.staff.callbacks import CentreAction, CentreCb, StatsAction, StatsCb
+from handlers.staff.common import local_time, member_lines
 
 
 class Rename(StatesGroup):
@@ -55,10 +55,6 @@ def build_router() -> Router:
             handler, CentreCb.filter(F.action == action), CentreOfButton()
         )
     return router
-
-
-def _date(moment: datetime, settings: Settings) -> str:
-    return moment.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
 
 
 def _students(n: int, stats: StatsService) -> str:
@@ -92,7 +88,7 @@ async def centre_new(
     invite = await centres.invite(Role.MANAGER, centre.id, created_by=user.id)
     link = await create_start_link(bot, centre.code)
     invite_link = await create_start_link(bot, invite.payload)
-    expires = _date(invite.expires_at, settings)
+    expires = local_time(invite.expires_at, settings.tz)
     await message.answer(
         _(
             "✅ Centre <b>{name}</b> created.\n\n"
@@ -259,7 +255,7 @@ async def new_invite(
     user: User,
 ) -> None:
     invite = await centres.invite(Role.MANAGER, centre.id, created_by=user.id)
-    expires = _date(invite.expires_at, settings)
+    expires = local_time(invite.expires_at, settings.tz)
     await bot.send_message(
         user.id,
         _(
@@ -289,21 +285,14 @@ async def managers(
         )
     else:
         lines = [_("Managers of <b>{name}</b>:").format(name=html.quote(centre.name))]
-        for member in members:
-            handle = f" @{member.username}" if member.username else ""
-            lines.append(
-                _("• {name}{handle}, since {date}").format(
-                    name=html.quote(member.name),
-                    handle=html.quote(handle),
-                    date=_date(member.granted_at, settings),
-                )
-            )
-            builder.button(
-                text=_("✖ Revoke {name}").format(name=member.name[:40]),
-                callback_data=CentreCb(
-                    action=CentreAction.REVOKE, centre=centre.id, user=member.user_id
-                ),
-            )
+        lines += member_lines(
+            members,
+            settings.tz,
+            builder,
+            CentreCb,
+            action=CentreAction.REVOKE,
+            centre=centre.id,
+        )
         text = "\n".join(lines)
     builder.button(
         text=_("« Back"), callback_data=CentreCb(action=CentreAction.OPEN, centre=centre.id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -21,6 +19,7 @@ from bot.telegram import pressed_message, show
 from handlers.filters import HasRole
 from handlers.menu import set_staff_menu
 from handlers.staff.callbacks import OperatorAction, OperatorCb
+from handlers.staff.common import local_time, member_lines
 
 
 def build_router() -> Router:
@@ -42,10 +41,6 @@ def build_router() -> Router:
     return router
 
 
-def _date(moment: datetime, settings: Settings) -> str:
-    return moment.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
-
-
 async def operator_invite(
     message: Message, bot: Bot, user: User, centres: CentresService, settings: Settings
 ) -> None:
@@ -55,7 +50,7 @@ async def operator_invite(
             "One-time invite for an operator, valid until {expires}. It works once:"
             " send it to the operator only.\n{invite}"
         ).format(
-            expires=_date(invite.expires_at, settings),
+            expires=local_time(invite.expires_at, settings.tz),
             invite=await create_start_link(bot, invite.payload),
         )
     )
@@ -69,19 +64,7 @@ async def _list_view(
     if not members:
         return _("No operators yet. Invite one: /operator_invite"), builder.as_markup()
     lines = [_("<b>Operators</b>:")]
-    for member in members:
-        handle = f" @{member.username}" if member.username else ""
-        lines.append(
-            _("• {name}{handle}, since {date}").format(
-                name=html.quote(member.name),
-                handle=html.quote(handle),
-                date=_date(member.granted_at, settings),
-            )
-        )
-        builder.button(
-            text=_("✖ Revoke {name}").format(name=member.name[:40]),
-            callback_data=OperatorCb(action=OperatorAction.REVOKE, user=member.user_id),
-        )
+    lines += member_lines(members, settings.tz, builder, OperatorCb, action=OperatorAction.REVOKE)
     builder.adjust(1)
     return "\n".join(lines), builder.as_markup()
 
