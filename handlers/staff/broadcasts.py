@@ -635,13 +635,9 @@ async def confirm(
     if not await broadcasts.confirm(broadcast.id, at, progress):
         callback_answer.text = _("This broadcast is already confirmed: see /broadcasts.")
         return
-    confirmed = await broadcasts.get(broadcast.id)
-    if confirmed is not None and progress is not None:
-        counts = await broadcasts.counts(broadcast.id)
-        text, markup = progress_screen(
-            confirmed, counts, broadcasts.estimate(counts.left), settings.tz
-        )
-        await show(bot, user.id, text, markup, edit=progress)
+    view = await _progress_view(broadcasts, broadcast.id, settings)
+    if view is not None and progress is not None:
+        await show(bot, user.id, *view, edit=progress)
     callback_answer.text = _("Confirmed.")
 
 
@@ -689,6 +685,17 @@ async def broadcasts_command(
     await message.answer("\n".join(lines), reply_markup=builder.as_markup())
 
 
+async def _progress_view(
+    broadcasts: BroadcastService, broadcast_id: int, settings: Settings
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """A broadcast's progress screen as it stands now (None if it is gone)."""
+    broadcast = await broadcasts.get(broadcast_id)
+    if broadcast is None:
+        return None
+    counts = await broadcasts.counts(broadcast_id)
+    return progress_screen(broadcast, counts, broadcasts.estimate(counts.left), settings.tz)
+
+
 async def open_broadcast(
     query: CallbackQuery,
     broadcast: Broadcast,
@@ -699,8 +706,10 @@ async def open_broadcast(
     settings: Settings,
 ) -> None:
     """A broadcast's figures; its buttons only for whoever may control it."""
-    counts = await broadcasts.counts(broadcast.id)
-    text, markup = progress_screen(broadcast, counts, broadcasts.estimate(counts.left), settings.tz)
+    view = await _progress_view(broadcasts, broadcast.id, settings)
+    if view is None:
+        return
+    text, markup = view
     sent = await bot.send_message(user.id, text, reply_markup=markup if controls else None)
     if broadcast.created_by == user.id and not broadcast.status.over:
         await broadcasts.set_progress_message(broadcast.id, sent.message_id)
@@ -724,13 +733,9 @@ def _control(
             )
             return
         callback_answer.text = done()
-        changed = await broadcasts.get(broadcast.id)
-        if changed is not None:
-            counts = await broadcasts.counts(broadcast.id)
-            text, markup = progress_screen(
-                changed, counts, broadcasts.estimate(counts.left), settings.tz
-            )
-            await show(bot, user.id, text, markup, edit=pressed_message(query))
+        view = await _progress_view(broadcasts, broadcast.id, settings)
+        if view is not None:
+            await show(bot, user.id, *view, edit=pressed_message(query))
 
     return handler
 
