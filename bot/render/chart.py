@@ -81,6 +81,23 @@ def font(size: float, *, bold: bool = False) -> FontProperties:
     return FontProperties(fname=FONT_BOLD if bold else FONT_REGULAR, size=size)
 
 
+def figure_text(
+    fig: Figure, x: float, y: float, text: str, size: float, *, color: str, bold: bool = False
+) -> None:
+    """Text hung from (x, y) in figure coordinates, left-aligned, taken literally."""
+    fig.text(
+        x,
+        y,
+        text,
+        ha="left",
+        va="top",
+        color=color,
+        fontproperties=font(size, bold=bold),
+        linespacing=LINE_SPACING,
+        parse_math=False,
+    )
+
+
 def row_label(ax: Axes, row: float, text: str, size: float, transform: Transform) -> None:
     """A bar's label, right-aligned left of the axes at `transform`, taken literally."""
     ax.text(
@@ -290,28 +307,8 @@ def _render(data: ChartInput) -> bytes:
     def fy(y_from_top: float) -> float:
         return 1 - y_from_top / height
 
-    fig.text(
-        fx(MARGIN),
-        fy(top_title),
-        title.text,
-        ha="left",
-        va="top",
-        color=INK,
-        fontproperties=font(title.size, bold=True),
-        linespacing=LINE_SPACING,
-        parse_math=False,
-    )
-    fig.text(
-        fx(MARGIN),
-        fy(top_subtitle),
-        subtitle.text,
-        ha="left",
-        va="top",
-        color=MUTED,
-        fontproperties=font(subtitle.size),
-        linespacing=LINE_SPACING,
-        parse_math=False,
-    )
+    figure_text(fig, fx(MARGIN), fy(top_title), title.text, title.size, bold=True, color=INK)
+    figure_text(fig, fx(MARGIN), fy(top_subtitle), subtitle.text, subtitle.size, color=MUTED)
 
     left = MARGIN + LABEL_WIDTH + LABEL_GAP
     right = WIDTH - MARGIN - VALUE_WIDTH

@@ -27,7 +27,6 @@ from bot.render.chart import (
     GRID,
     INK,
     LABEL_GAP,
-    LINE_SPACING,
     MARGIN,
     MUTED,
     SUBTITLE_SIZES,
@@ -38,6 +37,7 @@ from bot.render.chart import (
     Fitted,
     Measure,
     clamp,
+    figure_text,
     font,
     legend_row,
     number,
@@ -300,17 +300,7 @@ def _draw(data: StatsChartInput) -> Figure:
         return 1 - y_from_top / height
 
     for top, text, bold, color in texts:
-        fig.text(
-            fx(MARGIN),
-            fy(top),
-            text.text,
-            ha="left",
-            va="top",
-            color=color,
-            fontproperties=font(text.size, bold=bold),
-            linespacing=LINE_SPACING,
-            parse_math=False,
-        )
+        figure_text(fig, fx(MARGIN), fy(top), text.text, text.size, bold=bold, color=color)
 
     left = MARGIN + LABEL_WIDTH + LABEL_GAP
     right = WIDTH - MARGIN - VALUE_WIDTH
