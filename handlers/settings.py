@@ -40,10 +40,8 @@ def build_router() -> Router:
     router = Router(name="settings")
     router.message.register(settings_command, Command("settings"))
     router.callback_query.register(
-        turn_news_off, SettingsCb.filter(F.action == SettingsAction.NEWS_OFF)
-    )
-    router.callback_query.register(
-        turn_news_on, SettingsCb.filter(F.action == SettingsAction.NEWS_ON)
+        set_news,
+        SettingsCb.filter(F.action.in_({SettingsAction.NEWS_OFF, SettingsAction.NEWS_ON})),
     )
     router.callback_query.register(open_tips, SettingsCb.filter(F.action == SettingsAction.TIPS))
     router.callback_query.register(
@@ -100,44 +98,22 @@ async def settings_command(
     await message.answer(text, reply_markup=markup)
 
 
-async def _set_news(
+async def set_news(
     query: CallbackQuery,
     callback_answer: CallbackAnswer,
+    callback_data: SettingsCb,
     bot: Bot,
     user: User,
     students: StudentService,
     tips: TipsService,
     i18n: I18n,
-    wanted: bool,
 ) -> None:
+    """News on or off: the button names the state it sets."""
+    wanted = callback_data.action == SettingsAction.NEWS_ON
     await students.set_news(user.id, wanted)
     callback_answer.text = _("News turned on.") if wanted else _("News turned off.")
     text, markup = settings_screen(wanted, await tips.overview(user.id), i18n.current_locale)
     await show(bot, user.id, text, markup, edit=pressed_message(query))
-
-
-async def turn_news_off(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    user: User,
-    students: StudentService,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    await _set_news(query, callback_answer, bot, user, students, tips, i18n, wanted=False)
-
-
-async def turn_news_on(
-    query: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    user: User,
-    students: StudentService,
-    tips: TipsService,
-    i18n: I18n,
-) -> None:
-    await _set_news(query, callback_answer, bot, user, students, tips, i18n, wanted=True)
 
 
 async def open_tips(
