@@ -27,6 +27,11 @@ from bot.content import LOCALES as LOCALES  # re-exported: handlers and i18n rea
 from bot.tips.planner import DEFAULT_WINDOW, Window, parse_duration
 
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+"""Telegram takes 1-256 of these characters as a webhook's secret_token; fewer than 16
+would be guessable, so they are refused."""
+HEALTH_PATH = "/healthz"
+"""Where the webhook server answers health checks (never proxied to the internet)."""
 Locale = Literal["ru", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -59,6 +64,12 @@ EXPECTED: dict[str, str] = {
     "PAID_BROADCAST": "true or false (send above 30 messages a second, paid in Telegram Stars)",
     "INVITE_TTL": "a positive duration an invite link stays valid, e.g. P7D",
     "STATS_MIN_GROUP": "a whole number of students, 2 to 100 (10 is usual)",
+    "WEBHOOK_URL": "the public https URL Telegram sends updates to, e.g. "
+    "https://bot.example.org/telegram, or empty for long polling",
+    "WEBHOOK_HOST": "the address the webhook server listens on, e.g. 127.0.0.1 or 0.0.0.0",
+    "WEBHOOK_PORT": "a TCP port from 1 to 65535 for the webhook server, e.g. 8080",
+    "WEBHOOK_SECRET": "16 to 256 characters of A-Z a-z 0-9 _ -, e.g. the output of "
+    "`openssl rand -hex 32`",
 }
 
 
@@ -119,7 +130,62 @@ class CoreSettings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-class Settings(CoreSettings):
+class ServeSettings(CoreSettings):
+    """How `careerbot run` gets its updates: long polling, or a webhook when WEBHOOK_URL
+    is set. `careerbot health` reads these too, without needing the token."""
+
+    webhook_url: AnyHttpUrl | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    """Telegram sends it in every request's X-Telegram-Bot-Api-Secret-Token header; a
+    request without it is refused (401). Never logged."""
+
+    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("malformed webhook secret")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> ServeSettings:
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET must be set when WEBHOOK_URL is set: " + EXPECTED["WEBHOOK_SECRET"]
+            )
+        if self.webhook_path == HEALTH_PATH:
+            raise ValueError(
+                f"WEBHOOK_URL's path cannot be {HEALTH_PATH}: the health check uses it"
+            )
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, where the webhook server takes Telegram's requests."""
+        return (self.webhook_url.path if self.webhook_url else None) or "/"
+
+    @property
+    def health_url(self) -> str:
+        """Where this machine reaches the webhook server's health check."""
+        host = self.webhook_host
+        if host in ("", "0.0.0.0"):  # noqa: S104 - any address: this machine is one of them
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.webhook_port}{HEALTH_PATH}"
+
+
+class Settings(ServeSettings):
     """The full configuration of the running bot."""
 
     bot_token: SecretStr

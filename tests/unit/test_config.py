@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import CoreSettings, Settings, SettingsError, load_settings
+from bot.config import CoreSettings, ServeSettings, Settings, SettingsError, load_settings
 
 GOOD_TOKEN = "123456789:AAEabcdefghijklmnopqrstuvwxyz_-012345"
 
@@ -142,3 +142,76 @@ def test_paid_broadcast_allows_up_to_1000_a_second() -> None:
     assert s.paid_broadcast is True
     assert s.send_rate == 1000
     assert load(bot_token=GOOD_TOKEN, send_rate="30").send_rate == 30
+
+
+WEBHOOK_SECRET = "s3cret-of-the-webhook_0123456789"
+
+
+def test_polling_unless_a_webhook_url_is_set() -> None:
+    s = load(bot_token=GOOD_TOKEN)
+    assert s.webhook_url is None
+    assert s.webhook_secret is None
+    assert (s.webhook_host, s.webhook_port) == ("127.0.0.1", 8080)
+    assert load(bot_token=GOOD_TOKEN, webhook_url="", webhook_secret="").webhook_url is None
+
+
+def test_webhook_settings_and_the_path_from_the_url() -> None:
+    s = load(
+        bot_token=GOOD_TOKEN,
+        webhook_url="https://bot.example.org/telegram/updates",
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_host="0.0.0.0",
+        webhook_port="8443",
+    )
+    assert s.webhook_path == "/telegram/updates"
+    assert s.webhook_secret is not None
+    assert s.webhook_secret.get_secret_value() == WEBHOOK_SECRET
+    assert s.health_url == "http://127.0.0.1:8443/healthz"
+    bare = load(
+        bot_token=GOOD_TOKEN, webhook_url="https://bot.example.org", webhook_secret="x" * 16
+    )
+    assert bare.webhook_path == "/"
+
+
+def test_health_needs_no_token() -> None:
+    s = load_settings(ServeSettings, _env_file=None, webhook_host="::", webhook_port="9000")
+    assert s.health_url == "http://[::1]:9000/healthz"
+
+
+def test_a_webhook_without_a_secret_is_refused_in_one_line() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=GOOD_TOKEN, webhook_url="https://bot.example.org/telegram")
+    assert caught.value.lines == [
+        "Configuration error: WEBHOOK_SECRET must be set when WEBHOOK_URL is set: 16 to 256"
+        " characters of A-Z a-z 0-9 _ -, e.g. the output of `openssl rand -hex 32`."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"webhook_secret": "short"}, "WEBHOOK_SECRET"),
+        ({"webhook_secret": "has spaces in it, 0123456789"}, "WEBHOOK_SECRET"),
+        ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET"),
+        ({"webhook_url": "not a url"}, "WEBHOOK_URL"),
+        ({"webhook_port": "0"}, "WEBHOOK_PORT"),
+        ({"webhook_port": "65536"}, "WEBHOOK_PORT"),
+    ],
+)
+def test_bad_webhook_setting(env: dict[str, str], variable: str) -> None:
+    values = {"webhook_url": "https://bot.example.org/tg", "webhook_secret": WEBHOOK_SECRET}
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=GOOD_TOKEN, **{**values, **env})
+    assert len(caught.value.lines) == 1
+    assert caught.value.lines[0].startswith(f"Configuration error: {variable} is invalid")
+    assert env.get("webhook_secret", "\0") not in caught.value.lines[0]
+
+
+def test_the_webhook_cannot_take_the_health_checks_path() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(
+            bot_token=GOOD_TOKEN,
+            webhook_url="https://bot.example.org/healthz",
+            webhook_secret=WEBHOOK_SECRET,
+        )
+    assert "cannot be /healthz" in caught.value.lines[0]

@@ -30,3 +30,10 @@ def test_masks_the_secret_half_alone() -> None:
 def test_leaves_other_text_alone() -> None:
     fmt = RedactingFormatter([TOKEN], "%(message)s")
     assert fmt.format(record("bot id %d started", 123456)) == "bot id 123456 started"
+
+
+def test_masks_the_webhook_secret_by_its_name() -> None:
+    secret = "webhook-secret-0123456789abcdef"
+    fmt = RedactingFormatter([TOKEN], "%(message)s", named={"WEBHOOK_SECRET": secret})
+    text = fmt.format(record("header was %s, token %s", secret, TOKEN))
+    assert text == "header was <WEBHOOK_SECRET>, token <BOT_TOKEN>"
