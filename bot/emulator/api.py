@@ -17,6 +17,7 @@ from typing import Any
 from bot.emulator.errors import (
     CONFLICT,
     NOT_MODIFIED,
+    WEBHOOK_ACTIVE,
     ApiError,
     bad_request,
     blocked,
@@ -30,7 +31,7 @@ from bot.emulator.formatting import (
 from bot.emulator.keyboards import inline_only, parse_reply_markup
 from bot.emulator.media import image_extension, image_size, photo_sizes
 from bot.emulator.models import EmuMedia, EmuMessage, UploadedFile
-from bot.emulator.state import ChatState, EmuState
+from bot.emulator.state import ChatState, EmuState, Webhook
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -64,6 +65,7 @@ COMMAND_SCOPES = frozenset(
 )
 _INT = re.compile(r"-?\d+")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _JSON_PARAMS = frozenset(
     {
         "reply_markup",
@@ -89,6 +91,7 @@ _INT_PARAMS = frozenset(
         "reply_to_message_id",
         "message_thread_id",
         "user_id",
+        "max_connections",
     }
 )
 _BOOL_PARAMS = frozenset(
@@ -201,6 +204,7 @@ class BotApi:
         methods: dict[str, Handler] = {
             "getMe": self.get_me,
             "getUpdates": self.get_updates,
+            "setWebhook": self.set_webhook,
             "deleteWebhook": self.delete_webhook,
             "getWebhookInfo": self.get_webhook_info,
             "setMyCommands": self.set_my_commands,
@@ -348,16 +352,22 @@ class BotApi:
             "has_main_web_app": False,
         }
 
-    async def get_updates(self, params: Params) -> list[dict[str, Any]]:
-        state = self.state
-        offset = params.get_int("offset")
-        limit = min(max(params.get_int("limit") or 100, 1), 100)
-        timeout = min(max(params.get_int("timeout") or 0, 0), self.max_poll_timeout)
+    def _allowed_updates(self, params: Params) -> list[str] | None:
         allowed = params.get_json("allowed_updates", "allowed updates")
         if allowed is not None and (
             not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed)
         ):
             raise bad_request("can't parse allowed updates JSON object")
+        return allowed
+
+    async def get_updates(self, params: Params) -> list[dict[str, Any]]:
+        state = self.state
+        if state.webhook is not None:
+            raise ApiError(409, WEBHOOK_ACTIVE)
+        offset = params.get_int("offset")
+        limit = min(max(params.get_int("limit") or 100, 1), 100)
+        timeout = min(max(params.get_int("timeout") or 0, 0), self.max_poll_timeout)
+        allowed = self._allowed_updates(params)
         state.poll_generation += 1
         generation = state.poll_generation
         state.notify()  # an older waiting poll is terminated by this one
@@ -375,17 +385,49 @@ class BotApi:
             raise ApiError(409, CONFLICT)
         return state.take_updates(limit)
 
+    async def set_webhook(self, params: Params) -> bool:
+        """Updates go to `url` from now on (http is accepted too: this is a local server)."""
+        url = params.get_str("url") or ""
+        if not url:
+            return await self.delete_webhook(params)
+        if not url.startswith(("https://", "http://")):
+            raise bad_request("bad webhook: an HTTPS URL must be provided for webhook")
+        secret = params.get_str("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("secret token contains unallowed characters")
+        connections = params.get_int("max_connections") or 40
+        if not 1 <= connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        allowed = self._allowed_updates(params)
+        if params.get_bool("drop_pending_updates"):
+            self.state.updates.clear()
+        self.state.set_allowed_updates(allowed)
+        self.state.webhook = Webhook(url=url, secret_token=secret, max_connections=connections)
+        self.state.notify()
+        return True
+
     async def delete_webhook(self, params: Params) -> bool:
         if params.get_bool("drop_pending_updates"):
             self.state.updates.clear()
+        self.state.webhook = None
+        self.state.notify()
         return True
 
     async def get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {
-            "url": "",
+        hook = self.state.webhook
+        info: dict[str, Any] = {
+            "url": hook.url if hook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self.state.updates),
         }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if self.state.allowed_updates is not None:
+                info["allowed_updates"] = sorted(self.state.allowed_updates)
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
 
     # ----------------------------------------------------------------- commands and menu
 

@@ -10,6 +10,7 @@ the bot sent and inject faults, all on the same event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -23,7 +24,8 @@ from bot.emulator.media import fake_ogg, fake_webp_sticker, image_extension, ima
 from bot.emulator.media import photo_sizes as _photo_sizes
 from bot.emulator.models import ApiCall, ChatEvent, EmuMedia, EmuMessage, EmuUser, Fault, FaultRule
 from bot.emulator.server import MAX_REQUEST_BYTES, ApiFailure, ApiServer, error_response
-from bot.emulator.state import EmuState
+from bot.emulator.state import EmuState, Webhook
+from bot.emulator.webhook import Delivery, WebhookPusher
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -71,6 +73,8 @@ class Emulator:
         )
         self._api = BotApi(self._state, max_poll_timeout=max_poll_timeout)
         self._server = ApiServer(self._state, self._api)
+        self._pusher = WebhookPusher(self._state, self._server)
+        self._pushing: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
 
@@ -119,6 +123,7 @@ class Emulator:
             url_host = f"[{url_host}]"
         self._runner = runner
         self._base_url = f"http://{url_host}:{bound_port}"
+        self._pushing = asyncio.create_task(self._pusher.run())
         return self._base_url
 
     async def stop(self) -> None:
@@ -129,6 +134,11 @@ class Emulator:
         self._state.stopping = True
         self._state.notify()
         await asyncio.sleep(0)  # let released polls answer before connections close
+        if self._pushing is not None:
+            self._pushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pushing
+            self._pushing = None
         await runner.cleanup()
         self._base_url = None
 
@@ -467,6 +477,16 @@ class Emulator:
     def failures(self) -> list[ApiFailure]:
         """Every error answer given to the bot, as (call, error_code, description)."""
         return self._server.failures
+
+    @property
+    def webhook(self) -> Webhook | None:
+        """The webhook setWebhook registered (None: the bot polls), with its last error."""
+        return self._state.webhook
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every push of an update to the webhook, in order, with its HTTP status."""
+        return self._pusher.deliveries
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:

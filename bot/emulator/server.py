@@ -110,6 +110,10 @@ class ApiServer:
         except (ValueError, UnicodeDecodeError, OSError) as exc:
             logger.debug("undecodable %s request: %s", method, exc)
             return error_response(bad_request("invalid request body"))
+        return await self.call(method, raw)
+
+    async def call(self, method: str, raw: dict[str, Any]) -> web.Response:
+        """Run one Bot API call (from a request, or from a webhook's reply)."""
         entry = self.api.lookup(method)
         params = normalize_params(raw)
         call = ApiCall(entry[0] if entry else method, params)

@@ -81,6 +81,31 @@ def update_kind(update: dict[str, Any]) -> str:
     return next(k for k in update if k != "update_id")
 
 
+def update_chat(update: dict[str, Any]) -> int | None:
+    """The chat an update is about (a webhook gets one chat's updates one at a time)."""
+    body = update[update_kind(update)]
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("chat"), dict):
+        return int(body["chat"]["id"])
+    message = body.get("message")
+    if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+        return int(message["chat"]["id"])
+    sender = body.get("from")
+    return int(sender["id"]) if isinstance(sender, dict) else None
+
+
+@dataclass
+class Webhook:
+    """Where setWebhook asked updates to be pushed, and how the last push went."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
 class EmuState:
     def __init__(
         self,
@@ -107,6 +132,7 @@ class EmuState:
         self.updates: list[dict[str, Any]] = []
         self.next_update_id = 1
         self.allowed_updates: frozenset[str] | None = None
+        self.webhook: Webhook | None = None
         self.queries: dict[str, QueryState] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.default_menu_button: dict[str, Any] | None = None
@@ -376,7 +402,7 @@ class EmuState:
         self.notify()
         return update_id
 
-    def _allowed(self, update: dict[str, Any]) -> bool:
+    def allowed(self, update: dict[str, Any]) -> bool:
         kind = update_kind(update)
         if self.allowed_updates is None:
             return kind not in _NOT_DEFAULT_UPDATES
@@ -397,11 +423,16 @@ class EmuState:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
 
     def has_updates(self) -> bool:
-        return any(self._allowed(u) for u in self.updates)
+        return any(self.allowed(u) for u in self.updates)
 
     def take_updates(self, limit: int) -> list[dict[str, Any]]:
-        self.updates = [u for u in self.updates if self._allowed(u)]
+        self.updates = [u for u in self.updates if self.allowed(u)]
         return self.updates[:limit]
+
+    def acknowledge(self, update_id: int) -> None:
+        """The webhook answered this update with 2xx: it is delivered."""
+        self.updates = [u for u in self.updates if u["update_id"] != update_id]
+        self.notify()
 
     # ----------------------------------------------------------------- files
 

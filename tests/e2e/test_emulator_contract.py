@@ -48,6 +48,7 @@ from aiogram.types import (
     TelegramObject,
     User,
 )
+from aiohttp import web
 
 from bot.emulator import (
     ChatEvent,
@@ -938,3 +939,91 @@ async def test_standalone_module_serves_http() -> None:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=10)
     assert process.returncode == 0
+
+
+# --------------------------------------------------------------------------- webhook
+
+
+async def test_webhook_gets_pushed_updates_with_the_secret(bot: Bot, emu: Emulator) -> None:
+    """setWebhook: updates are POSTed with the secret header, kept and retried until a 2xx,
+    and getUpdates is refused meanwhile; deleteWebhook hands them back to getUpdates."""
+    received: list[tuple[str | None, dict[str, Any]]] = []
+    status = [500]
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
+        return web.Response(status=status[0])
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    try:
+        await started_chat(emu)
+        await bot.get_updates(offset=-1)
+        await bot.get_updates(offset=emu.pending_updates[-1]["update_id"] + 1)
+        assert await bot.set_webhook(url, secret_token="s3cret_-X", allowed_updates=["message"])
+        with pytest.raises(TelegramConflictError, match="webhook is active"):
+            await bot.get_updates()
+        await emu.send_text(USER, "one")
+        webhook = emu.webhook
+        assert webhook is not None
+        await emu.wait_until(lambda: webhook.last_error_message is not None)
+        info = await bot.get_webhook_info()
+        assert (info.url, info.pending_update_count, info.allowed_updates) == (url, 1, ["message"])
+        assert (
+            info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+        )
+
+        status[0] = 200
+        await emu.wait_until(lambda: not emu.pending_updates, description="delivered")
+        assert {secret for secret, _ in received} == {"s3cret_-X"}
+        assert received[-1][1]["message"]["text"] == "one"
+        assert [d.delivered for d in emu.deliveries][-1] is True
+        assert [d.status for d in emu.deliveries].count(200) == 1
+
+        with pytest.raises(TelegramBadRequest, match="unallowed characters"):
+            await bot.set_webhook(url, secret_token="no spaces allowed")
+        assert await bot.delete_webhook() is True
+        assert (await bot.get_webhook_info()).url == ""
+        await emu.send_text(USER, "two")
+        assert [u.message.text for u in await bot.get_updates() if u.message] == ["two"]
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_webhook_reply_is_run_as_a_bot_api_call(bot: Bot, emu: Emulator) -> None:
+    """aiogram answers a webhook request with the method a handler returned: the emulator
+    runs it, as Telegram does."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> Any:
+        return message.answer(f"echo: {message.text}")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    app = web.Application()
+    app.router.add_post(
+        "/hook",
+        SimpleRequestHandler(
+            dispatcher, bot, handle_in_background=False, secret_token="abc"
+        ).handle,
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hook", secret_token="abc")
+        anya = Student(emu, USER, first_name="Аня")
+        await anya.send("hi")
+        assert (await anya.expect_message()).text == "echo: hi"
+        assert [d.status for d in emu.deliveries] == [200]
+    finally:
+        await runner.cleanup()
