@@ -1,4 +1,4 @@
-"""The `careerbot` command line: run, playground, migrate, quiz check/graph."""
+"""The `careerbot` command line: run, playground, migrate, health, backup, quiz check/graph."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import CoreSettings, Settings, SettingsError, load_settings
+from bot.config import CoreSettings, ServeSettings, Settings, SettingsError, load_settings
 from bot.content import ContentError
 from bot.db import DatabaseOpenError, MigrationError
 from bot.logs import setup_logging
@@ -26,8 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"careerbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (long polling) until SIGINT/SIGTERM")
+    sub.add_parser(
+        "run", help="run the bot (long polling, or a webhook if WEBHOOK_URL is set) until SIGTERM"
+    )
     sub.add_parser("migrate", help="apply pending database migrations and exit")
+    sub.add_parser(
+        "health",
+        help="exit 0 if the bot's database answers (with a webhook: if its /healthz does), "
+        "else print why and exit 1; for Docker's HEALTHCHECK",
+    )
+    backup = sub.add_parser(
+        "backup",
+        help="copy the database consistently while the bot runs (SQLite's online backup)",
+    )
+    backup.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="the backup file (replaced once the copy is complete and checked), or a folder "
+        "to put a file named after the time in",
+    )
 
     quiz = sub.add_parser("quiz", help="check quiz files or draw a quiz as a diagram")
     quiz_sub = quiz.add_subparsers(dest="quiz_command", required=True, metavar="ACTION")
@@ -72,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run()
         if args.command == "migrate":
             return _migrate()
+        if args.command == "health":
+            return _health()
+        if args.command == "backup":
+            return _backup(args.file)
         if args.command == "quiz":
             return _quiz(args)
         if args.command == "playground":
@@ -108,10 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run() -> int:
     settings = load_settings(Settings)
-    setup_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()])
+    named = (
+        {"WEBHOOK_SECRET": settings.webhook_secret.get_secret_value()}
+        if settings.webhook_secret
+        else {}
+    )
+    setup_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()], named=named)
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import run
+    from bot.webhook import WebhookListenError
 
     try:
         asyncio.run(run(settings))
@@ -124,6 +152,49 @@ def _run() -> int:
     except TelegramNetworkError as exc:
         print(f"Cannot reach the Bot API at {settings.api_base_url}: {exc}", file=sys.stderr)
         return 1
+    except WebhookListenError as exc:
+        print(f"WEBHOOK_HOST/WEBHOOK_PORT: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _health() -> int:
+    """One line on stdout; 0 healthy, 1 not. Polling: the database file opens and answers.
+    Webhook: the running bot's /healthz answers 200 (it checks the database itself)."""
+    settings = load_settings(ServeSettings)
+    if settings.webhook_url is not None:
+        from bot.webhook import ask_health
+
+        healthy, line = ask_health(settings.health_url)
+    else:
+        from bot.db.maintenance import probe
+
+        try:
+            migrations = probe(settings.database_path)
+        except DatabaseOpenError as exc:
+            healthy, line = False, f"database: {exc}"
+        else:
+            healthy, line = (
+                True,
+                f"database {settings.database_path} answers ({migrations} migrations)",
+            )
+    print(f"{'ok' if healthy else 'unhealthy'}: {line}")
+    return 0 if healthy else 1
+
+
+def _backup(target: Path) -> int:
+    from bot.db.maintenance import backup
+
+    settings = load_settings(CoreSettings)
+    try:
+        done = backup(settings.database_path, target)
+    except DatabaseOpenError as exc:
+        print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{settings.database_path} -> {done.path}: {done.pages} pages, "
+        f"{done.size / 2**20:.1f} MiB, integrity ok, {done.seconds:.1f} s"
+    )
     return 0
 
 

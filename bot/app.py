@@ -3,7 +3,9 @@ and hands them to handlers through the dispatcher's workflow data."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from bot.db.attempts import AttemptsRepo
 from bot.db.broadcasts import BroadcastsRepo
 from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
 from bot.db.fsm_storage import SQLiteStorage
+from bot.db.maintenance import probe
 from bot.db.stats import StatsRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
@@ -50,6 +53,7 @@ from bot.services.students import StudentService
 from bot.services.tips import PlanSettings, TipsService
 from bot.services.tips_outbox import TipsOutbox
 from bot.tips.catalogue import TipCatalogue
+from bot.webhook import HEALTH_TIMEOUT_SECONDS, start_server, web_application
 from handlers import build_router
 from handlers.errors import AnswerPresses
 from handlers.menu import set_commands, set_staff_menu
@@ -65,6 +69,12 @@ from handlers.tips import reminder_screen, tip_screen
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+"""At shutdown, updates in flight get this long to finish, then the delivery's round."""
+WEBHOOK_CLOSE_SECONDS = 5.0
+"""Webhook mode: what connections still open after that get before they are cut."""
+LONGEST_SHUTDOWN_SECONDS = 2 * SHUTDOWN_GRACE_SECONDS + WEBHOOK_CLOSE_SECONDS
+"""How long a supervisor must let a stopping bot run before killing it (systemd's
+TimeoutStopSec, compose's stop_grace_period; tests/unit/test_deploy.py compares them)."""
 PROGRESS_SECONDS = 3.0
 """How often an operator's broadcast progress message is brought up to date."""
 
@@ -188,10 +198,27 @@ class App:
     inflight: InFlightMiddleware
     services: Services
     _closed: bool = field(default=False, init=False)
+    _stop_webhook: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    @property
+    def webhook(self) -> bool:
+        return self.settings.webhook_url is not None
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        """Serve updates until stopped (SIGINT/SIGTERM or `stop()`), then shut down
+        cleanly: through a webhook when WEBHOOK_URL is set, else by long polling."""
+        if self.webhook:
+            await self.run_webhook(handle_signals=handle_signals)
+        else:
+            await self.run_polling(handle_signals=handle_signals)
 
     async def run_polling(self, *, handle_signals: bool = True) -> None:
-        """Poll until stopped (SIGINT/SIGTERM or `stop()`), then shut down cleanly."""
         try:
+            # Telegram refuses getUpdates while a webhook is set: one left by webhook mode
+            # is removed. The updates waiting for it are kept and polled.
+            if (await self.bot.get_webhook_info()).url:
+                await self.bot.delete_webhook(drop_pending_updates=False)
+                log.info("deleted the webhook to poll instead; pending updates are kept")
             await self.dispatcher.start_polling(
                 self.bot,
                 handle_signals=handle_signals,
@@ -199,9 +226,78 @@ class App:
         finally:
             await self.close()
 
+    async def run_webhook(self, *, handle_signals: bool = True) -> None:
+        """Start up, listen on WEBHOOK_HOST:WEBHOOK_PORT, then tell Telegram where to send.
+
+        At shutdown the webhook stays set: Telegram keeps the updates (up to a day) and
+        retries until the bot is back; `setWebhook` at the next start-up asks for them at
+        once. Polling mode deletes it when an admin switches back.
+        """
+        settings = self.settings
+        assert settings.webhook_url is not None
+        assert settings.webhook_secret is not None
+        self._stop_webhook.clear()
+        web_app = web_application(
+            self.dispatcher,
+            self.bot,
+            path=settings.webhook_path,
+            secret=settings.webhook_secret.get_secret_value(),
+            health=self.health,
+        )
+        loop = asyncio.get_running_loop()
+        try:
+            runner = await start_server(
+                web_app,
+                settings.webhook_host,
+                settings.webhook_port,
+                close_timeout=WEBHOOK_CLOSE_SECONDS,
+            )
+            try:
+                await self.bot.set_webhook(
+                    str(settings.webhook_url),
+                    secret_token=settings.webhook_secret.get_secret_value(),
+                    # As polling: the update kinds the routers handle; pending ones kept.
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    drop_pending_updates=False,
+                )
+                log.info(
+                    "webhook: listening on %s:%d, Telegram sends updates to %s",
+                    settings.webhook_host,
+                    settings.webhook_port,
+                    settings.webhook_url,
+                )
+                if handle_signals:
+                    for sig in (signal.SIGINT, signal.SIGTERM):
+                        loop.add_signal_handler(sig, self._stop_webhook.set)
+                await self._stop_webhook.wait()
+                log.info("webhook: stopping; updates in flight finish first")
+            finally:
+                if handle_signals:
+                    for sig in (signal.SIGINT, signal.SIGTERM):
+                        loop.remove_signal_handler(sig)
+                await runner.cleanup()
+        finally:
+            await self.close()
+
     async def stop(self) -> None:
-        """Ask polling to stop; `run_polling` returns once shutdown is complete."""
-        await self.dispatcher.stop_polling()
+        """Ask the bot to stop; `run` returns once shutdown is complete."""
+        if self.webhook:
+            self._stop_webhook.set()
+        else:
+            await self.dispatcher.stop_polling()
+
+    async def health(self) -> str | None:
+        """None while the bot's own connection answers and the database file can be opened
+        and read anew (a lost volume shows here), else the reason in one line."""
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+                await self.db.fetchval("SELECT 1")
+                await asyncio.to_thread(probe, self.settings.database_path)
+        except TimeoutError:
+            return f"the database did not answer within {HEALTH_TIMEOUT_SECONDS:g} s"
+        except Exception as exc:  # whatever it is, the check reports it: that is its job
+            return f"database: {exc}"
+        return None
 
     async def close(self) -> None:
         """Release everything; safe to call more than once."""
@@ -323,6 +419,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
             scheduler.pause()  # no new tick; the one sending now may finish
             await delivery.wait_idle(SHUTDOWN_GRACE_SECONDS)
             scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler stops on the loop's next turn
         log.info("bot stopped")
 
     dispatcher.startup.register(on_startup)
@@ -332,4 +429,4 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
-    await app.run_polling()
+    await app.run()

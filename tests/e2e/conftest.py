@@ -1,6 +1,10 @@
 """End-to-end fixtures: the emulator on a free local port and the real bot polling it,
 either in this process (fast) or as a `careerbot run` subprocess (for signals, kills
-and start-up errors)."""
+and start-up errors).
+
+The bot gets its updates by long polling unless a test asks for the webhook: the
+`transport` fixture says which, and `@both_transports` runs a test once in each mode (the
+emulator then pushes updates to the bot's webhook server, with the secret token)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -22,13 +27,44 @@ from bot.emulator import Emulator, Student
 from tests.support import TEST_TOKEN, make_settings
 
 READY_TIMEOUT = 30.0  # generous: CI machines are shared and a cold start can be slow
+POLLING, WEBHOOK = "polling", "webhook"
+WEBHOOK_SECRET = "e2e-webhook-secret_0123456789abcdef"
+both_transports = pytest.mark.parametrize("transport", [POLLING, WEBHOOK])
+"""Run a test with the bot polling, then with the emulator pushing to its webhook."""
 
 
-async def wait_polling(emu: Emulator, since: int = 0) -> None:
-    """Until the bot has asked for updates (it is then fully started)."""
+async def wait_polling(emu: Emulator, since: int = 0, transport: str = POLLING) -> None:
+    """Until the bot asks for updates, or has set its webhook (it is then fully started)."""
+    ready = "getUpdates" if transport == POLLING else "setWebhook"
     async with asyncio.timeout(READY_TIMEOUT):
-        while not any(method == "getUpdates" for method, _ in emu.calls[since:]):
+        while not any(method == ready for method, _ in emu.calls[since:]):
             await asyncio.sleep(0.02)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_settings(transport: str) -> dict[str, str]:
+    """The settings (variable names in lower case) of one transport: none for polling;
+    a free local port, a path and the secret for a webhook."""
+    if transport == POLLING:
+        return {}
+    port = free_port()
+    return {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram/updates",
+        "webhook_host": "127.0.0.1",
+        "webhook_port": str(port),
+        "webhook_secret": WEBHOOK_SECRET,
+    }
+
+
+@pytest.fixture
+def transport() -> str:
+    """How the bot gets updates; `@both_transports` parametrizes it."""
+    return POLLING
 
 
 @dataclass
@@ -41,6 +77,11 @@ class RunningBot:
     clock: Clock | None = None
     app: App | None = None
     task: asyncio.Task[None] | None = None
+    transport: str = POLLING
+
+    def __post_init__(self) -> None:
+        # One address for the life of the fixture: a restarted bot serves the same URL.
+        self.overrides = {**webhook_settings(self.transport), **self.overrides}
 
     async def start(self) -> App:
         since = len(self.emu.calls)
@@ -48,8 +89,8 @@ class RunningBot:
             self.tmp_path, telegram_api_url=self.emu.base_url, **self.overrides
         )
         self.app = await build_app(settings, clock=self.clock)
-        self.task = asyncio.create_task(self.app.run_polling(handle_signals=False))
-        await wait_polling(self.emu, since)
+        self.task = asyncio.create_task(self.app.run(handle_signals=False))
+        await wait_polling(self.emu, since, self.transport)
         return self.app
 
     async def stop(self) -> None:
@@ -71,6 +112,7 @@ class BotProcess:
     env: dict[str, str]
     cwd: Path
     emu: Emulator
+    transport: str = POLLING
     proc: asyncio.subprocess.Process | None = None
     output: bytes = b""
     reader: asyncio.Task[None] | None = None
@@ -90,7 +132,7 @@ class BotProcess:
         )
         # Read the output as it comes: a full pipe would block the bot's logging.
         self.reader = asyncio.create_task(self._read(self.proc))
-        await wait_polling(self.emu, since)
+        await wait_polling(self.emu, since, self.transport)
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
@@ -131,8 +173,8 @@ async def emu() -> AsyncIterator[Emulator]:
 
 
 @pytest.fixture
-async def running(emu: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(emu, tmp_path)
+async def running(emu: Emulator, tmp_path: Path, transport: str) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(emu, tmp_path, transport=transport)
     await bot.start()
     try:
         yield bot
@@ -161,8 +203,11 @@ def subprocess_env(**values: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def bot_process(emu: Emulator, tmp_path: Path) -> AsyncIterator[Callable[..., BotProcess]]:
+async def bot_process(
+    emu: Emulator, tmp_path: Path, transport: str
+) -> AsyncIterator[Callable[..., BotProcess]]:
     started: list[BotProcess] = []
+    webhook = {name.upper(): value for name, value in webhook_settings(transport).items()}
 
     def make(**extra: str) -> BotProcess:
         values = {
@@ -170,9 +215,10 @@ async def bot_process(emu: Emulator, tmp_path: Path) -> AsyncIterator[Callable[.
             "TELEGRAM_API_URL": emu.base_url,
             "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
             "LOG_LEVEL": "DEBUG",
+            **webhook,
         }
         env = subprocess_env(**{**values, **extra})
-        process = BotProcess(env=env, cwd=tmp_path, emu=emu)
+        process = BotProcess(env=env, cwd=tmp_path, emu=emu, transport=transport)
         started.append(process)
         return process
 
@@ -182,4 +228,4 @@ async def bot_process(emu: Emulator, tmp_path: Path) -> AsyncIterator[Callable[.
             await process.kill()
 
 
-__all__ = ["BotProcess", "RunningBot", "signal", "wait_polling"]
+__all__ = ["BotProcess", "RunningBot", "both_transports", "signal", "wait_polling"]

@@ -12,13 +12,21 @@ import pytest
 
 from bot.db.migrations import discover
 from bot.db.users import UsersRepo
-from bot.emulator import DEFAULT_TOKEN, Emulator, Student
-from tests.e2e.conftest import BotProcess, RunningBot, subprocess_env
+from bot.emulator import DEFAULT_TOKEN, Emulator, Fault, Student
+from tests.e2e.conftest import (
+    WEBHOOK,
+    WEBHOOK_SECRET,
+    BotProcess,
+    RunningBot,
+    both_transports,
+    subprocess_env,
+)
 from tests.support import TEST_TOKEN, make_settings, text_of
 
 SECRET = TEST_TOKEN.split(":", 1)[1]
 
 
+@both_transports
 async def test_restart_keeps_users_and_sources(
     emu: Emulator, running: RunningBot, student: Student
 ) -> None:
@@ -42,6 +50,7 @@ async def test_scheduler_runs_with_the_app(running: RunningBot) -> None:
     assert not scheduler.running
 
 
+@both_transports
 async def test_sigterm_stops_gracefully_and_never_logs_the_token(
     emu: Emulator, bot_process: Callable[..., BotProcess]
 ) -> None:
@@ -57,8 +66,30 @@ async def test_sigterm_stops_gracefully_and_never_logs_the_token(
     assert "bot stopped" in process.text
     assert "Traceback" not in process.text
     assert SECRET not in process.text
+    assert WEBHOOK_SECRET not in process.text
 
 
+@both_transports
+async def test_an_update_in_flight_at_sigterm_is_finished_first(
+    emu: Emulator, bot_process: Callable[..., BotProcess], transport: str
+) -> None:
+    process = bot_process()
+    await process.start()
+    student = Student(emu, user_id=3003, first_name="Ира", language_code="ru")
+    emu.add_fault(Fault(kind="latency", delay=1.5, methods=["sendMessage"], times=1))
+    await student.send("/start")
+    await emu.wait_until(lambda: bool(emu.calls_to("sendMessage")), description="reply begun")
+
+    process.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+    assert text_of(await student.expect_message()).startswith("Привет, Ира!")
+    assert await process.wait() == 0, process.text
+    assert "bot stopped" in process.text
+    if transport == WEBHOOK:  # answered once handled: Telegram will not send it again
+        assert [d.status for d in emu.deliveries] == [200]
+        assert emu.pending_updates == []
+
+
+@both_transports
 async def test_kill_and_restart_loses_nothing(
     emu: Emulator, bot_process: Callable[..., BotProcess]
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, both_transports
 from tests.e2e.quiz_walk import (
     QUIZ,
     advance,
@@ -42,6 +42,7 @@ async def begin(student: Student) -> EmuMessage:
     return await next_screen(student)
 
 
+@both_transports
 async def test_tech_track_start_to_finish(
     student: Student, running: RunningBot, emu: Emulator
 ) -> None:
@@ -135,6 +136,7 @@ async def test_explanation_is_shown_after_a_situational_answer(student: Student)
     assert explanation.get("ru").strip()[:30] in text_of(answered)
 
 
+@both_transports
 async def test_back_undoes_the_last_answer(student: Student, running: RunningBot) -> None:
     screen = await begin(student)
     angry = await advance(student, screen, best)  # q_angry
@@ -164,6 +166,7 @@ async def test_back_undoes_the_last_answer(student: Student, running: RunningBot
     assert step.node == "q_listen"
 
 
+@both_transports
 async def test_pause_and_resume_with_quiz_command(student: Student) -> None:
     screen = await begin(student)
     screen = await advance(student, screen, best)
@@ -179,6 +182,7 @@ async def test_pause_and_resume_with_quiz_command(student: Student) -> None:
     assert step_of(again) == before
 
 
+@both_transports
 async def test_start_in_the_middle_offers_continue_or_restart(
     student: Student, running: RunningBot
 ) -> None:

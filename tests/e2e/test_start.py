@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.db.users import UsersRepo
 from bot.emulator import Emulator, Student
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, both_transports
 from tests.support import text_of
 
 
@@ -17,6 +17,7 @@ def users_of(running: RunningBot) -> UsersRepo:
     return UsersRepo(running.app.db)
 
 
+@both_transports
 async def test_start_greets_in_russian_and_records_the_user(
     student: Student, running: RunningBot
 ) -> None:
@@ -63,6 +64,7 @@ async def test_second_start_is_a_welcome_back_and_keeps_one_row(
     assert await running.app.db.fetchval("SELECT COUNT(*) FROM users") == 1
 
 
+@both_transports
 async def test_deep_link_source_first_touch_wins(student: Student, running: RunningBot) -> None:
     await student.send("/start centre_msu")
     assert text_of(await student.expect_message()).startswith("Привет")
@@ -144,6 +146,7 @@ async def test_very_long_message_gets_a_hint(student: Student) -> None:
     assert "не понял" in text_of(await student.expect_message())
 
 
+@both_transports
 async def test_stale_button_is_answered(student: Student, emu: Emulator) -> None:
     await student.send("/start")
     greeting = await student.expect_message()

@@ -1,0 +1,92 @@
+"""Webhook mode: Telegram pushes each update to the bot's own HTTP server (aiogram's
+`SimpleRequestHandler` on aiohttp) instead of the bot polling for updates.
+
+- Every request must carry WEBHOOK_SECRET in `X-Telegram-Bot-Api-Secret-Token`. aiogram
+  compares it in constant time and answers 401 before reading the body otherwise, so a
+  forged request is never handled.
+- A request is answered once its update has been handled (`handle_in_background=False`).
+  An update cut short by a crash or a kill is not acknowledged, and Telegram delivers it
+  again to the restarted bot; at shutdown the listener closes first and the updates in
+  flight finish, as in polling.
+- `GET /healthz` answers 200 while the database answers, 503 with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.config import HEALTH_PATH
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[], Awaitable[str | None]]
+"""None when healthy, else what is wrong, in one line."""
+HEALTH_TIMEOUT_SECONDS = 5.0
+
+
+class WebhookListenError(Exception):
+    """The webhook server cannot listen where it is told to (the message says why)."""
+
+
+def web_application(
+    dispatcher: Dispatcher, bot: Bot, *, path: str, secret: str, health: HealthCheck
+) -> web.Application:
+    """The aiohttp application: Telegram's requests on `path`, the health check on
+    /healthz; its start-up and shutdown run the dispatcher's (aiogram's
+    `setup_application`)."""
+    app = web.Application()
+    updates = SimpleRequestHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
+    # The route only, not `updates.register()`: that would also close the bot's session
+    # when the server shuts down, before the updates in flight and the delivery are done
+    # with it. The App closes the session last.
+    app.router.add_post(path, updates.handle)
+
+    async def healthz(request: web.Request) -> web.Response:
+        problem = await health()
+        if problem is None:
+            return web.Response(text="ok\n")
+        log.warning("health check failed: %s", problem)
+        return web.Response(status=503, text=f"{problem}\n")
+
+    app.router.add_get(HEALTH_PATH, healthz)
+    setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+async def start_server(
+    app: web.Application, host: str, port: int, *, close_timeout: float
+) -> web.AppRunner:
+    """Run the application's start-up (the dispatcher's), then listen on host:port.
+
+    `runner.cleanup()` stops it: the listener closes, the dispatcher's shutdown lets the
+    updates in flight finish, and connections still open get `close_timeout` seconds.
+    """
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=close_timeout)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise WebhookListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return runner
+
+
+def ask_health(url: str, timeout: float = HEALTH_TIMEOUT_SECONDS * 2) -> tuple[bool, str]:
+    """GET the running bot's /healthz: (healthy, one line saying what answered)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) built from settings
+            body = response.read().decode("utf-8", "replace").strip()
+            return True, f"{url} answered {response.status} {body}"
+    except urllib.error.HTTPError as exc:
+        body = exc.read().decode("utf-8", "replace").strip()
+        return False, f"{url} answered {exc.code}: {body}"
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return False, f"nothing answers at {url}: {reason}"
