@@ -1,0 +1,123 @@
+"""`careerbot health` in polling mode and `careerbot backup`'s edges, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.db import Database, DatabaseOpenError
+from bot.db.maintenance import backup, backup_name, probe
+
+
+@pytest.fixture(autouse=True)
+def _own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no developer's .env is read
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+async def test_health_in_polling_mode_opens_and_reads_the_database(
+    db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(db.path))
+    code, out, _ = run(capsys, "health")
+    assert code == 0
+    assert out.startswith(f"ok: database {db.path} answers (")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "does not exist"),
+        (b"not a database, only some text" * 100, "file is not a database"),
+        (b"", "no such table: schema_migrations"),
+    ],
+    ids=["missing", "garbage", "not-ours"],
+)
+def test_health_fails_with_one_line_when_the_database_does_not_answer(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes | None,
+    reason: str,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    code, out, _ = run(capsys, "health")
+    assert code == 1
+    assert out.startswith("unhealthy: database: ")
+    assert reason in out
+    assert len(out.splitlines()) == 1
+
+
+def test_health_in_webhook_mode_asks_the_bot_and_says_when_nobody_answers(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "x" * 32)
+    monkeypatch.setenv("WEBHOOK_PORT", "9")  # discard: nothing listens
+    code, out, _ = run(capsys, "health")
+    assert code == 1
+    assert out.startswith("unhealthy: nothing answers at http://127.0.0.1:9/healthz")
+
+
+async def test_backup_into_a_folder_names_the_file_after_the_time(
+    db: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    when = datetime(2026, 11, 26, 3, 0, 5, tzinfo=UTC)
+    done = backup(db.path, folder, now=when)
+    assert done.path == folder / "test-20261126-030005.sqlite3"
+    assert done.path.name == backup_name(db.path, when)
+    assert probe(done.path) == probe(db.path) > 0
+    assert sorted(p.name for p in folder.iterdir()) == [done.path.name]
+
+
+async def test_a_backup_replaces_the_old_one_only_when_whole(db: Database, tmp_path: Path) -> None:
+    target = tmp_path / "copy.sqlite3"
+    target.write_bytes(b"yesterday's backup")
+    await db.execute("CREATE TABLE marker (x INTEGER)")
+    backup(db.path, target)
+    with closing(sqlite3.connect(target)) as copy:
+        assert copy.execute("SELECT COUNT(*) FROM marker").fetchone() == (0,)
+    assert not list(tmp_path.glob(".copy.sqlite3.partial"))
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("{db}", "is the database itself"),
+        ("{tmp}/no/such/folder/copy.sqlite3", "no folder"),
+    ],
+)
+async def test_a_backup_that_cannot_be_made_says_why(
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    reason: str,
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(db.path))
+    code, out, err = run(capsys, "backup", target.format(db=db.path, tmp=tmp_path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("Backup failed: ")
+    assert reason in err
+
+
+def test_a_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseOpenError, match="does not exist"):
+        backup(tmp_path / "none.sqlite3", tmp_path / "copy.sqlite3")
