@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import CoreSettings, ServeSettings, Settings, SettingsError, load_settings
+from bot.config import (
+    HEALTH_TIMEOUT_SECONDS,
+    CoreSettings,
+    ServeSettings,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from bot.content import ContentError
 from bot.db import DatabaseOpenError, MigrationError
 from bot.logs import setup_logging
@@ -163,9 +170,7 @@ def _health() -> int:
     Webhook: the running bot's /healthz answers 200 (it checks the database itself)."""
     settings = load_settings(ServeSettings)
     if settings.webhook_url is not None:
-        from bot.webhook import ask_health
-
-        healthy, line = ask_health(settings.health_url)
+        healthy, line = _ask_health(settings.health_url)
     else:
         from bot.db.maintenance import probe
 
@@ -180,6 +185,24 @@ def _health() -> int:
             )
     print(f"{'ok' if healthy else 'unhealthy'}: {line}")
     return 0 if healthy else 1
+
+
+def _ask_health(url: str) -> tuple[bool, str]:
+    """GET the running bot's /healthz (stdlib only: the check runs every 30 s and must not
+    import aiogram): whether it answered 200, and a line saying what answered."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        # The URL is built from settings: http to this machine.
+        with urllib.request.urlopen(url, timeout=2 * HEALTH_TIMEOUT_SECONDS) as response:  # noqa: S310
+            body = response.read().decode("utf-8", "replace").strip()
+            return True, f"{url} answered {response.status} {body}"
+    except urllib.error.HTTPError as exc:
+        body = exc.read().decode("utf-8", "replace").strip()
+        return False, f"{url} answered {exc.code}: {body}"
+    except OSError as exc:  # URLError, refused, timed out
+        return False, f"nothing answers at {url}: {getattr(exc, 'reason', exc)}"
 
 
 def _backup(target: Path) -> int:

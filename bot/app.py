@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.broadcast import Sender
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import HEALTH_TIMEOUT_SECONDS, Settings
 from bot.db import Database, apply_migrations, open_database
 from bot.db.attempts import AttemptsRepo
 from bot.db.broadcasts import BroadcastsRepo
@@ -53,7 +53,7 @@ from bot.services.students import StudentService
 from bot.services.tips import PlanSettings, TipsService
 from bot.services.tips_outbox import TipsOutbox
 from bot.tips.catalogue import TipCatalogue
-from bot.webhook import HEALTH_TIMEOUT_SECONDS, start_server, web_application
+from bot.webhook import start_server, web_application
 from handlers import build_router
 from handlers.errors import AnswerPresses
 from handlers.menu import set_commands, set_staff_menu

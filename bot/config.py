@@ -32,6 +32,8 @@ WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 would be guessable, so they are refused."""
 HEALTH_PATH = "/healthz"
 """Where the webhook server answers health checks (never proxied to the internet)."""
+HEALTH_TIMEOUT_SECONDS = 5.0
+"""How long the database may take to answer a health check."""
 Locale = Literal["ru", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 

@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
@@ -28,7 +26,6 @@ log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[str | None]]
 """None when healthy, else what is wrong, in one line."""
-HEALTH_TIMEOUT_SECONDS = 5.0
 
 
 class WebhookListenError(Exception):
@@ -76,17 +73,3 @@ async def start_server(
         await runner.cleanup()
         raise WebhookListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return runner
-
-
-def ask_health(url: str, timeout: float = HEALTH_TIMEOUT_SECONDS * 2) -> tuple[bool, str]:
-    """GET the running bot's /healthz: (healthy, one line saying what answered)."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) built from settings
-            body = response.read().decode("utf-8", "replace").strip()
-            return True, f"{url} answered {response.status} {body}"
-    except urllib.error.HTTPError as exc:
-        body = exc.read().decode("utf-8", "replace").strip()
-        return False, f"{url} answered {exc.code}: {body}"
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return False, f"nothing answers at {url}: {reason}"

@@ -58,15 +58,20 @@ def backup(source: Path, target: Path, *, now: datetime | None = None) -> Backup
     WAL it does not hold the bot's writes up. It is written beside `target` under a
     temporary name, switched to a single-file journal, checked with `integrity_check`,
     flushed to disk and only then renamed to `target`: `target` is always either the old
-    backup or a whole new one. A folder as `target` gets a file named after the time.
+    backup or a whole new one. A folder as `target` gets a file named after the time;
+    missing folders are made.
     """
     started = time.monotonic()
     if target.is_dir():
         target = target / backup_name(source, now or datetime.now(UTC))
     if target.resolve() == source.resolve():
         raise DatabaseOpenError(f"{target} is the database itself: name another file")
-    if not target.parent.is_dir():
-        raise DatabaseOpenError(f"cannot write {target}: no folder {target.parent}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseOpenError(
+            f"cannot create the folder {target.parent}: {exc.strerror or exc}"
+        ) from None
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:

@@ -76,7 +76,8 @@ async def test_backup_into_a_folder_names_the_file_after_the_time(
     db: Database, tmp_path: Path
 ) -> None:
     folder = tmp_path / "backups"
-    folder.mkdir()
+    backup(db.path, folder / "first.sqlite3")  # made with its folder
+    (folder / "first.sqlite3").unlink()
     when = datetime(2026, 11, 26, 3, 0, 5, tzinfo=UTC)
     done = backup(db.path, folder, now=when)
     assert done.path == folder / "test-20261126-030005.sqlite3"
@@ -99,7 +100,7 @@ async def test_a_backup_replaces_the_old_one_only_when_whole(db: Database, tmp_p
     ("target", "reason"),
     [
         ("{db}", "is the database itself"),
-        ("{tmp}/no/such/folder/copy.sqlite3", "no folder"),
+        ("{tmp}/a_file/copy.sqlite3", "cannot create the folder"),
     ],
 )
 async def test_a_backup_that_cannot_be_made_says_why(
@@ -111,6 +112,7 @@ async def test_a_backup_that_cannot_be_made_says_why(
     reason: str,
 ) -> None:
     monkeypatch.setenv("DATABASE_PATH", str(db.path))
+    (tmp_path / "a_file").write_text("not a folder")
     code, out, err = run(capsys, "backup", target.format(db=db.path, tmp=tmp_path))
     assert code == 1
     assert out == ""
