@@ -1,4 +1,5 @@
-"""The `careerbot` command line: run, playground, migrate, health, backup, quiz check/graph."""
+"""The `careerbot` command line: run, playground, migrate, health, backup, restore, quiz
+check/graph."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import (
@@ -21,6 +23,9 @@ from bot.config import (
 from bot.content import ContentError
 from bot.db import DatabaseOpenError, MigrationError
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.db.maintenance import Backup
 
 log = logging.getLogger("careerbot")
 
@@ -87,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FOLDER",
         help="where pictures and files the bot sends are saved (default: %(default)s)",
     )
+    restore = sub.add_parser(
+        "restore",
+        help="put a backup back as the database (stop the bot first); the backup is checked "
+        "and left as it is",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE", help="a file made by `backup`")
     return parser
 
 
@@ -101,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _health()
         if args.command == "backup":
             return _backup(args.file)
+        if args.command == "restore":
+            return _restore(args.file)
         if args.command == "quiz":
             return _quiz(args)
         if args.command == "playground":
@@ -208,14 +221,26 @@ def _ask_health(url: str) -> tuple[bool, str]:
 def _backup(target: Path) -> int:
     from bot.db.maintenance import backup
 
-    settings = load_settings(CoreSettings)
+    database = load_settings(CoreSettings).database_path
+    return _copy("Backup", lambda: backup(database, target), database)
+
+
+def _restore(source: Path) -> int:
+    from bot.db.maintenance import restore
+
+    database = load_settings(CoreSettings).database_path
+    return _copy("Restore", lambda: restore(source, database), source)
+
+
+def _copy(what: str, copy: Callable[[], Backup], source: Path) -> int:
+    """Run a backup or a restore: one line saying what was copied where, or why not."""
     try:
-        done = backup(settings.database_path, target)
+        done = copy()
     except DatabaseOpenError as exc:
-        print(f"Backup failed: {exc}", file=sys.stderr)
+        print(f"{what} failed: {exc}", file=sys.stderr)
         return 1
     print(
-        f"{settings.database_path} -> {done.path}: {done.pages} pages, "
+        f"{source} -> {done.path}: {done.pages} pages, "
         f"{done.size / 2**20:.1f} MiB, integrity ok, {done.seconds:.1f} s"
     )
     return 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db.database import BUSY_TIMEOUT_MS, DatabaseOpenError, _read_only_uri
+from bot.db.database import BUSY_TIMEOUT_MS, DatabaseOpenError, _check_path, _read_only_uri
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -97,3 +97,28 @@ def backup(source: Path, target: Path, *, now: datetime | None = None) -> Backup
     finally:
         partial.unlink(missing_ok=True)
     return Backup(target, int(pages), target.stat().st_size, time.monotonic() - started)
+
+
+def restore(source: Path, database: Path) -> Backup:
+    """Put a backup back as the database, through the same backup API run the other way.
+
+    SQLite writes the pages itself, so a `-wal` file left beside the database is dealt
+    with, never replayed over the restored data (which a plain `cp` risks). The backup is
+    checked first and left as it is. Stop the bot before: it keeps some things in memory.
+    """
+    started = time.monotonic()
+    probe(source)  # a database of this bot's
+    with closing(_connect_read_only(source)) as src:
+        problems = [row[0] for row in src.execute("PRAGMA integrity_check")]
+        if problems != ["ok"]:
+            raise DatabaseOpenError(f"{source} failed integrity_check: {problems[0]}")
+        if database.exists() and database.resolve() == source.resolve():
+            raise DatabaseOpenError(f"{source} is the database itself: nothing to restore")
+        _check_path(database)
+        try:
+            with closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000)) as dst:
+                src.backup(dst)
+                (pages,) = dst.execute("PRAGMA page_count").fetchone()
+        except sqlite3.Error as exc:
+            raise DatabaseOpenError(f"cannot restore {source} to {database}: {exc}") from None
+    return Backup(database, int(pages), database.stat().st_size, time.monotonic() - started)

@@ -123,3 +123,39 @@ async def test_a_backup_that_cannot_be_made_says_why(
 def test_a_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
     with pytest.raises(DatabaseOpenError, match="does not exist"):
         backup(tmp_path / "none.sqlite3", tmp_path / "copy.sqlite3")
+
+
+async def test_restore_puts_the_backup_back_and_leaves_it_as_it_was(
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await db.execute("CREATE TABLE marker (x INTEGER)")
+    await db.execute("INSERT INTO marker VALUES (1)")
+    copy = backup(db.path, tmp_path / "copy.sqlite3").path
+    saved = copy.read_bytes()
+    await db.execute("INSERT INTO marker VALUES (2)")  # written after the backup: in the WAL
+    await db.execute("DROP TABLE schema_migrations")
+    await db.close()  # the bot is stopped
+
+    monkeypatch.setenv("DATABASE_PATH", str(db.path))
+    code, out, err = run(capsys, "restore", str(copy))
+    assert code == 0, err
+    assert out.startswith(f"{copy} -> {db.path}: ")
+    with closing(sqlite3.connect(db.path)) as restored:
+        assert restored.execute("SELECT x FROM marker").fetchall() == [(1,)]
+        assert restored.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert probe(db.path) > 0
+    assert copy.read_bytes() == saved
+
+
+def test_restore_refuses_what_is_not_a_backup_of_this_bot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    (tmp_path / "notes.txt").write_text("not a database" * 100)
+    code, _, err = run(capsys, "restore", str(tmp_path / "notes.txt"))
+    assert code == 1
+    assert err.startswith("Restore failed: cannot read ")
+    assert not (tmp_path / "bot.sqlite3").exists()
