@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,10 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument(
         "file",
-        type=Path,
         metavar="FILE",
         help="the backup file (replaced once the copy is complete and checked), or a folder "
-        "to put a file named after the time in",
+        "(existing, or ending in /) to put a file named after the time in",
     )
 
     quiz = sub.add_parser("quiz", help="check quiz files or draw a quiz as a diagram")
@@ -218,11 +218,12 @@ def _ask_health(url: str) -> tuple[bool, str]:
         return False, f"nothing answers at {url}: {getattr(exc, 'reason', exc)}"
 
 
-def _backup(target: Path) -> int:
+def _backup(target: str) -> int:
     from bot.db.maintenance import backup
 
     database = load_settings(CoreSettings).database_path
-    return _copy("Backup", lambda: backup(database, target), database)
+    folder = target.endswith(("/", os.sep))
+    return _copy("Backup", lambda: backup(database, Path(target), into_folder=folder), database)
 
 
 def _restore(source: Path) -> int:

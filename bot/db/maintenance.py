@@ -51,18 +51,20 @@ def backup_name(source: Path, now: datetime) -> str:
     return f"{source.stem}-{now.astimezone(UTC):%Y%m%d-%H%M%S}{source.suffix or '.sqlite3'}"
 
 
-def backup(source: Path, target: Path, *, now: datetime | None = None) -> Backup:
+def backup(
+    source: Path, target: Path, *, into_folder: bool = False, now: datetime | None = None
+) -> Backup:
     """Copy the database with SQLite's online backup API while the bot keeps running.
 
     The copy is one read transaction, so it is the database as of one moment, and under
     WAL it does not hold the bot's writes up. It is written beside `target` under a
     temporary name, switched to a single-file journal, checked with `integrity_check`,
     flushed to disk and only then renamed to `target`: `target` is always either the old
-    backup or a whole new one. A folder as `target` gets a file named after the time;
-    missing folders are made.
+    backup or a whole new one. A folder as `target` (an existing one, or any with
+    `into_folder`) gets a file named after the time; missing folders are made.
     """
     started = time.monotonic()
-    if target.is_dir():
+    if into_folder or target.is_dir():
         target = target / backup_name(source, now or datetime.now(UTC))
     if target.resolve() == source.resolve():
         raise DatabaseOpenError(f"{target} is the database itself: name another file")

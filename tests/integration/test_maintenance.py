@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -118,6 +119,20 @@ async def test_a_backup_that_cannot_be_made_says_why(
     assert out == ""
     assert err.startswith("Backup failed: ")
     assert reason in err
+
+
+async def test_a_folder_that_does_not_exist_yet_is_made_when_named_with_a_slash(
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_PATH", str(db.path))
+    code, _, err = run(capsys, "backup", f"{tmp_path}/nightly/")
+    assert code == 0, err
+    (made,) = (tmp_path / "nightly").iterdir()
+    assert re.fullmatch(r"test-\d{8}-\d{6}\.sqlite3", made.name)
+    assert probe(made) > 0
 
 
 def test_a_backup_of_a_missing_database_says_so(tmp_path: Path) -> None:
