@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import CoreSettings, ServeSettings, Settings, SettingsError, load_settings
+from bot.config import (
+    EXPECTED,
+    CoreSettings,
+    ServeSettings,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 GOOD_TOKEN = "123456789:AAEabcdefghijklmnopqrstuvwxyz_-012345"
 
@@ -215,3 +222,14 @@ def test_the_webhook_cannot_take_the_health_checks_path() -> None:
             webhook_secret=WEBHOOK_SECRET,
         )
     assert "cannot be /healthz" in caught.value.lines[0]
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_every_setting_is_documented(field: str) -> None:
+    """A row in the README's settings table, a line in .env.example, an error text."""
+    root = Path(__file__).resolve().parents[2]
+    variable = field.upper()
+    assert f"| `{variable}` |" in (root / "README.md").read_text(encoding="utf-8")
+    env_example = (root / ".env.example").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith(f"{variable}=") for line in env_example)
+    assert variable in EXPECTED
