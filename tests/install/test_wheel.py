@@ -177,3 +177,15 @@ def test_content_dir_points_the_installed_bot_elsewhere(installed: Installed) ->
     assert "mine/tips.yaml:1: missing field 'quiz' in the quiz" in lines, lines
     assert lines[-2].startswith("mine/support_role.yaml: ok — ")
     assert lines[-1].startswith("mine/tips.yaml: ")
+
+
+def test_health_and_backup_work_from_the_installed_wheel(installed: Installed) -> None:
+    database = installed.work / "health" / "bot.sqlite3"
+    assert installed.careerbot("migrate", DATABASE_PATH=str(database)).returncode == 0
+    health = installed.careerbot("health", DATABASE_PATH=str(database))
+    assert health.returncode == 0, health.stdout + health.stderr
+    assert health.stdout.startswith(f"ok: database {database} answers (")
+    copy = installed.careerbot("backup", "backups/", DATABASE_PATH=str(database))
+    assert copy.returncode == 0, copy.stderr
+    (made,) = (installed.work / "backups").iterdir()
+    assert copy.stdout.startswith(f"{database} -> {made.relative_to(installed.work)}: ")
