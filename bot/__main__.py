@@ -159,7 +159,7 @@ def _run() -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import run
-    from bot.webhook import WebhookListenError
+    from bot.webhook import WebhookError
 
     try:
         asyncio.run(run(settings))
@@ -172,8 +172,8 @@ def _run() -> int:
     except TelegramNetworkError as exc:
         print(f"Cannot reach the Bot API at {settings.api_base_url}: {exc}", file=sys.stderr)
         return 1
-    except WebhookListenError as exc:
-        print(f"WEBHOOK_HOST/WEBHOOK_PORT: {exc}", file=sys.stderr)
+    except WebhookError as exc:
+        print(exc, file=sys.stderr)
         return 2
     return 0
 

@@ -16,6 +16,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -53,7 +54,7 @@ from bot.services.students import StudentService
 from bot.services.tips import PlanSettings, TipsService
 from bot.services.tips_outbox import TipsOutbox
 from bot.tips.catalogue import TipCatalogue
-from bot.webhook import start_server, web_application
+from bot.webhook import WebhookError, start_server, web_application
 from handlers import build_router
 from handlers.errors import AnswerPresses
 from handlers.menu import set_commands, set_staff_menu
@@ -245,6 +246,9 @@ class App:
             health=self.health,
         )
         loop = asyncio.get_running_loop()
+        if handle_signals:  # from the start: a SIGTERM during start-up stops it cleanly too
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._stop_webhook.set)
         try:
             runner = await start_server(
                 web_app,
@@ -253,31 +257,36 @@ class App:
                 close_timeout=WEBHOOK_CLOSE_SECONDS,
             )
             try:
-                await self.bot.set_webhook(
-                    str(settings.webhook_url),
-                    secret_token=settings.webhook_secret.get_secret_value(),
-                    # As polling: the update kinds the routers handle; pending ones kept.
-                    allowed_updates=self.dispatcher.resolve_used_update_types(),
-                    drop_pending_updates=False,
-                )
-                log.info(
-                    "webhook: listening on %s:%d, Telegram sends updates to %s",
-                    settings.webhook_host,
-                    settings.webhook_port,
-                    settings.webhook_url,
-                )
-                if handle_signals:
-                    for sig in (signal.SIGINT, signal.SIGTERM):
-                        loop.add_signal_handler(sig, self._stop_webhook.set)
+                await self._set_webhook()
                 await self._stop_webhook.wait()
                 log.info("webhook: stopping; updates in flight finish first")
             finally:
-                if handle_signals:
-                    for sig in (signal.SIGINT, signal.SIGTERM):
-                        loop.remove_signal_handler(sig)
                 await runner.cleanup()
         finally:
+            if handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
             await self.close()
+
+    async def _set_webhook(self) -> None:
+        settings = self.settings
+        assert settings.webhook_secret is not None
+        try:
+            await self.bot.set_webhook(
+                str(settings.webhook_url),
+                secret_token=settings.webhook_secret.get_secret_value(),
+                # As polling: the update kinds the routers handle; pending ones kept.
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+        except TelegramBadRequest as exc:  # e.g. not https, or a port Telegram does not use
+            raise WebhookError(f"WEBHOOK_URL: Telegram refused it: {exc.message}") from None
+        log.info(
+            "webhook: listening on %s:%d, Telegram sends updates to %s",
+            settings.webhook_host,
+            settings.webhook_port,
+            settings.webhook_url,
+        )
 
     async def stop(self) -> None:
         """Ask the bot to stop; `run` returns once shutdown is complete."""

@@ -28,8 +28,8 @@ HealthCheck = Callable[[], Awaitable[str | None]]
 """None when healthy, else what is wrong, in one line."""
 
 
-class WebhookListenError(Exception):
-    """The webhook server cannot listen where it is told to (the message says why)."""
+class WebhookError(Exception):
+    """Webhook mode cannot start: the message names the setting and says why, in one line."""
 
 
 def web_application(
@@ -71,5 +71,7 @@ async def start_server(
         await web.TCPSite(runner, host, port).start()
     except OSError as exc:
         await runner.cleanup()
-        raise WebhookListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise WebhookError(
+            f"WEBHOOK_HOST/WEBHOOK_PORT: cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
     return runner
