@@ -21,7 +21,10 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY quizzes ./quizzes
 COPY migrations ./migrations
+# The lock also pins the development tools (one lock for CI and the image): they go,
+# setuptools stays (it built the package, and the base image has it anyway).
 RUN pip install --no-deps --no-build-isolation . \
+    && pip uninstall --yes pytest pytest-asyncio pytest-timeout ruff mypy hypothesis types-PyYAML \
     && cd / && rm -rf /src \
     && careerbot quiz check
 

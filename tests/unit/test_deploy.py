@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import tomllib
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -139,3 +140,20 @@ def test_secrets_and_data_never_reach_the_image(name: str) -> None:
 def test_the_image_copies_what_the_package_needs() -> None:
     copied = {rest.split()[0] for rest in instructions("COPY")}
     assert {"pyproject.toml", "bot", "handlers", "quizzes", "migrations"} <= copied
+
+
+def test_the_image_drops_the_development_tools_the_lock_pins() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    dev = {
+        re.split(r"[<>=!~\[ ]", spec)[0]
+        for spec in project["project"]["optional-dependencies"]["dev"]
+    }
+    uninstalled = {
+        word
+        for run in instructions("RUN")
+        for part in run.split("&&")
+        if "pip uninstall" in part
+        for word in part.split()
+        if not word.startswith("-") and word not in ("pip", "uninstall")
+    }
+    assert uninstalled == dev - {"setuptools"}
