@@ -3,6 +3,7 @@ and hands them to handlers through the dispatcher's workflow data."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import Quiz
+from bot.render import worker as render_worker
 from bot.services.broadcasts import (
     BroadcastProgress,
     BroadcastRender,
@@ -332,4 +334,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
-    await app.run_polling()
+    try:
+        await app.run_polling()
+    finally:
+        # The drawing process is the process's, not one application's: it goes last.
+        await asyncio.to_thread(render_worker.shutdown)
