@@ -30,7 +30,8 @@ API). Two references in the same run, each in a process of its own:
   100 at a time (aiogram's connection limit), with no database, rate limit or claim:
   what this machine and the emulator can do at all, to judge the paid figure by;
 - the outbox alone: `BroadcastsRepo.claim` then `settle` for every recipient, 100 at
-  a time, no HTTP: the bookkeeping every letter costs, on the bot's own connection.
+  a time through the same group commits as the delivery, no HTTP: the bookkeeping
+  every letter costs, on the bot's own connection.
 
 `BENCH_BROADCAST_RECIPIENTS=2000` sets the number of students (default 10 000);
 `BENCH_BROADCAST_MODES=paid` runs only the paid broadcast (any of `free`, `paid` and
@@ -68,10 +69,11 @@ from bot.app import build_app, build_bot
 from bot.clock import to_db
 from bot.config import Settings
 from bot.db import Database, apply_migrations, open_database
-from bot.db.broadcasts import BroadcastsRepo, audience_params
+from bot.db.broadcasts import BroadcastsRepo, Settled, audience_params
 from bot.domain import Audience, BroadcastKind
 from bot.emulator import Emulator
 from bot.i18n import build_i18n
+from bot.services.group_commit import GroupCommit
 from handlers.staff.broadcast_view import recipient_markup
 
 TOKEN = "123456:BENCH-token-for-the-local-emulator"
@@ -587,11 +589,14 @@ async def outbox_alone(recipients: int) -> Result:
             settled = 0
             queue = iter(students)
 
+            claim = GroupCommit(repo.claim)
+            record = GroupCommit(repo.settle)
+
             async def worker() -> None:
                 nonlocal settled
                 for uid in queue:
-                    assert await repo.claim(draft.id, uid)
-                    await repo.settle(draft.id, uid, "sent", now, message_id=uid)
+                    assert await claim((draft.id, uid))
+                    await record(Settled(draft.id, uid, "sent", now, message_id=uid))
                     settled += 1
 
             watch = Watch(lambda: settled)
@@ -602,7 +607,10 @@ async def outbox_alone(recipients: int) -> Result:
         finally:
             await db.close()
     return Result.of(
-        f"the outbox alone: claim + settle, {AT_A_TIME} at a time", recipients, settled, watch
+        f"the outbox alone: claim + settle, {AT_A_TIME} at a time, grouped",
+        recipients,
+        settled,
+        watch,
     )
 
 

@@ -1,16 +1,25 @@
-"""Time of drawing each picture the bot sends (`python -m bench.render`).
+"""Time of drawing each picture the bot sends, and what drawing costs everyone else
+(`python -m bench.render`).
 
 The first call is reported on its own: it imports matplotlib (segno and Pillow for the
 QR code), loads the font cache and warms the text caches. The rest is the steady cost:
 the result chart is drawn per finished quiz, the statistics chart and the QR code when
 a centre's staff ask for them.
+
+Event-loop lag: while 50 result charts are asked for at once (50 students finishing
+together), a coroutine sleeps 1 ms again and again and notes how late it wakes up;
+that lateness is what every other student's update waits. Measured with no pictures
+(the baseline), with the charts drawn in the bot's worker process
+(`bot.render.worker.draw`, as the bot does), and in threads of the bot's own process
+(`asyncio.to_thread`, as it did before), in that order, each after a warm-up picture.
 """
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.render import (
     ChartInput,
@@ -22,6 +31,7 @@ from bot.render import (
     render_profile_chart,
     render_qr,
     render_stats_chart,
+    worker,
 )
 
 RUNS = 20
@@ -118,7 +128,56 @@ def measure(name: str, render: Callable[[], bytes]) -> None:
     )
 
 
+CHARTS_AT_ONCE = 50
+TICK = 0.001
+
+
+async def lag_while(name: str, draw: Callable[[], Awaitable[bytes]] | None) -> None:
+    """Loop lag (ms) while CHARTS_AT_ONCE charts are drawn with `draw` (None: none)."""
+    if draw is not None:
+        await draw()  # warm-up: imports and caches, not measured
+    late: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while not done.is_set():
+            started = loop.time()
+            await asyncio.sleep(TICK)
+            late.append((loop.time() - started - TICK) * 1000)
+
+    started = time.perf_counter()
+    watching = asyncio.create_task(ticker())
+    if draw is None:
+        await asyncio.sleep(2.0)
+    else:
+        await asyncio.gather(*(draw() for _ in range(CHARTS_AT_ONCE)))
+    elapsed = time.perf_counter() - started
+    done.set()
+    await watching
+    late.sort()
+    p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
+    print(
+        f"loop lag, {name}: p50 {statistics.median(late):.2f} ms, p99 {p99:.2f} ms,"
+        f" max {late[-1]:.1f} ms ({len(late)} wake-ups over {elapsed:.1f} s)"
+    )
+
+
+async def loop_lag() -> None:
+    await lag_while("no pictures (baseline)", None)
+    await lag_while(
+        f"{CHARTS_AT_ONCE} result charts in the worker process",
+        lambda: worker.draw(render_profile_chart, SAMPLE),
+    )
+    worker.shutdown()
+    await lag_while(
+        f"{CHARTS_AT_ONCE} result charts in threads of the bot's process",
+        lambda: asyncio.to_thread(render_profile_chart, SAMPLE),
+    )
+
+
 def main() -> None:
+    asyncio.run(loop_lag())
     measure("result chart", lambda: render_profile_chart(SAMPLE))
     measure("stats chart", lambda: render_stats_chart(STATS_SAMPLE))
     measure("poster QR code", lambda: render_qr(QR_LINK, caption=QR_CAPTION))

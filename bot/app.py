@@ -37,6 +37,7 @@ from bot.i18n import UserLocaleMiddleware, build_i18n
 from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import Quiz
+from bot.render import worker as render_worker
 from bot.services.broadcasts import (
     BroadcastProgress,
     BroadcastRender,
@@ -438,4 +439,8 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
 
 async def run(settings: Settings) -> None:
     app = await build_app(settings)
-    await app.run()
+    try:
+        await app.run()
+    finally:
+        # The drawing process is the process's, not one application's: it goes last.
+        await asyncio.to_thread(render_worker.shutdown)

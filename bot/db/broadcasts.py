@@ -9,7 +9,7 @@ leaves rows 'sending'; start-up queues them again, marked uncertain.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +51,18 @@ class Recipient:
     user_id: int
     locale: str | None
     language_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """The outcome of one claimed outbox row."""
+
+    broadcast_id: int
+    user_id: int
+    status: str
+    at: datetime
+    message_id: int | None = None
+    error: str | None = None
 
 
 # Who an audience is (over `users u`). Every filter is a parameter, NULL meaning "any":
@@ -258,18 +270,24 @@ class BroadcastsRepo:
             for row in rows
         ]
 
-    async def claim(self, broadcast_id: int, user_id: int) -> bool:
-        """Right before the request (again after a 429 pause): the broadcast is still
-        being sent and this row is not settled."""
-        changed = await self._db.execute(
+    async def claim(self, keys: Sequence[tuple[int, int]]) -> list[bool]:
+        """Right before the requests (again after a 429 pause), for each (broadcast,
+        student): the broadcast is still being sent and this row is not settled. One
+        statement for the lot."""
+        rows = await self._db.fetchall(
             """
             UPDATE broadcast_outbox SET status = 'sending'
-             WHERE broadcast_id = :b AND user_id = :u AND status IN ('pending', 'sending')
-               AND (SELECT status FROM broadcasts WHERE id = :b) = 'sending'
+             WHERE (broadcast_id, user_id) IN (
+                   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
+                     FROM json_each(:keys))
+               AND status IN ('pending', 'sending')
+               AND broadcast_id IN (SELECT id FROM broadcasts WHERE status = 'sending')
+            RETURNING broadcast_id, user_id
             """,
-            {"b": broadcast_id, "u": user_id},
+            {"keys": json.dumps(keys)},
         )
-        return changed == 1
+        claimed = {(row["broadcast_id"], row["user_id"]) for row in rows}
+        return [tuple(key) in claimed for key in keys]
 
     async def release(self, broadcast_id: int, user_id: int) -> None:
         await self._db.execute(
@@ -278,23 +296,20 @@ class BroadcastsRepo:
             (broadcast_id, user_id),
         )
 
-    async def settle(
-        self,
-        broadcast_id: int,
-        user_id: int,
-        status: str,
-        now: datetime,
-        *,
-        message_id: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        await self._db.execute(
-            """
-            UPDATE broadcast_outbox SET status = ?, message_id = ?, error = ?, sent_at = ?
-             WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'
-            """,
-            (status, message_id, error, to_db(now), broadcast_id, user_id),
-        )
+    async def settle(self, outcomes: Sequence[Settled]) -> list[None]:
+        """Record the outcomes of claimed rows, in one transaction."""
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                """
+                UPDATE broadcast_outbox SET status = ?, message_id = ?, error = ?, sent_at = ?
+                 WHERE broadcast_id = ? AND user_id = ? AND status = 'sending'
+                """,
+                (
+                    (o.status, o.message_id, o.error, to_db(o.at), o.broadcast_id, o.user_id)
+                    for o in outcomes
+                ),
+            )
+        return [None] * len(outcomes)
 
     async def release_interrupted(self) -> int:
         """At start-up: rows a crash left mid-send are queued again, marked uncertain."""

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 
 BUSY_TIMEOUT_MS = 5000
+MIN_SQLITE = (3, 35, 0)
+"""The oldest SQLite the statements run on (RETURNING came in 3.35)."""
 
 _in_transaction: contextvars.ContextVar[Database | None] = contextvars.ContextVar(
     "careerbot_db_transaction", default=None
@@ -141,6 +143,12 @@ async def open_database(path: Path | str, *, read_only: bool = False) -> Databas
     Raises :class:`DatabaseOpenError` with a one-line reason for a path that is a
     folder, lies below a file, or cannot be written.
     """
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise DatabaseOpenError(
+            f"SQLite {sqlite3.sqlite_version} is too old: careerbot needs "
+            f"{'.'.join(map(str, MIN_SQLITE))} or newer (UPDATE ... RETURNING); "
+            "use a Python built with a newer SQLite"
+        )
     db_path = Path(path)
     if str(path) != ":memory:" and not read_only:
         _check_path(db_path)

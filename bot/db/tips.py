@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +51,17 @@ class DueTip:
     tip: PlannedTip
     locale: str | None
     language_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TipOutcome:
+    """How the request for one claimed outbox row ended."""
+
+    row_id: int
+    status: OutboxStatus
+    at: datetime
+    message_id: int | None = None
+    error: str | None = None
 
 
 class TipsRepo:
@@ -178,20 +190,26 @@ class TipsRepo:
         )
         return [DueTip(_planned(r), r["u_locale"], r["u_language"]) for r in rows]
 
-    async def claim(self, row_id: int) -> bool:
-        """Mark a row as being sent, right before the request; False if it must not go:
-        cancelled meanwhile, or the student paused, stopped or blocked the bot."""
-        changed = await self._db.execute(
+    async def claim(self, row_ids: Sequence[int]) -> list[bool]:
+        """Mark rows as being sent, right before their requests; False for a row that
+        must not go: cancelled meanwhile, or the student paused, stopped or blocked the
+        bot. One statement for the lot."""
+        rows = await self._db.fetchall(
             """
             UPDATE tip_outbox SET status = 'sending', attempts = attempts + 1
-             WHERE id = ? AND status IN ('pending', 'sending')
+             WHERE id IN (SELECT value FROM json_each(:ids))
+               -- '+' keeps SQLite from walking the status index (every pending row)
+               -- instead of looking the rows up by id
+               AND +status IN ('pending', 'sending')
                AND EXISTS (SELECT 1 FROM tip_subscriptions s JOIN users u ON u.id = s.user_id
                             WHERE s.user_id = tip_outbox.user_id AND s.status = 'active'
                               AND u.blocked_at IS NULL)
+            RETURNING id
             """,
-            (row_id,),
+            {"ids": json.dumps(list(row_ids))},
         )
-        return changed == 1
+        claimed = {row["id"] for row in rows}
+        return [row_id in claimed for row_id in row_ids]
 
     async def release(self, row_id: int) -> None:
         """A claimed row that was not sent goes back to the queue (cancelled stays)."""
@@ -200,22 +218,38 @@ class TipsRepo:
             (row_id,),
         )
 
-    async def mark_sent(self, row_id: int, message_id: int, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE tip_outbox SET status = 'sent', sent_at = ?, message_id = ?, last_error = NULL"
-            " WHERE id = ?",
-            (to_db(now), message_id, row_id),
-        )
+    async def settle(self, outcomes: Sequence[TipOutcome]) -> list[None]:
+        """Record how the requests of claimed rows ended, in one transaction."""
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                """
+                UPDATE tip_outbox SET status = ?, sent_at = COALESCE(?, sent_at), message_id = ?,
+                                      last_error = ?
+                 WHERE id = ?
+                """,
+                [
+                    (
+                        o.status.value,
+                        to_db(o.at) if o.status == OutboxStatus.SENT else None,
+                        o.message_id,
+                        o.error,
+                        o.row_id,
+                    )
+                    for o in outcomes
+                ],
+            )
+        return [None] * len(outcomes)
 
     async def mark(
         self, row_ids: Sequence[int], status: OutboxStatus, error: str | None = None
     ) -> None:
         if not row_ids:
             return
-        await self._db.executemany(
-            "UPDATE tip_outbox SET status = ?, last_error = ? WHERE id = ?",
-            [(status.value, error, row_id) for row_id in row_ids],
-        )
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE tip_outbox SET status = ?, last_error = ? WHERE id = ?",
+                [(status.value, error, row_id) for row_id in row_ids],
+            )
 
     async def release_interrupted(self) -> int:
         """Rows left 'sending' by a crash go back to the queue (sent again at most once)."""

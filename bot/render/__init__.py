@@ -3,7 +3,8 @@ a printable QR code of a link, each as PNG bytes.
 
 Importing this package is cheap: matplotlib (or segno and Pillow for the QR code) is
 imported on the first call to a ``render_*`` function. They are synchronous and
-CPU-bound, so call them through ``asyncio.to_thread`` from handlers.
+CPU-bound: handlers call them through :func:`bot.render.worker.draw`, which runs them
+in a process of their own.
 """
 
 from __future__ import annotations

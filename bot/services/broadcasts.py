@@ -14,6 +14,7 @@ The operator follows a live progress message, edited every few seconds by
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,18 +28,22 @@ from aiogram.utils.i18n import I18n
 
 from bot.broadcast import Blocked, Delivered, SendOutcome
 from bot.clock import Clock
-from bot.db.broadcasts import BroadcastsRepo, Recipient, audience_params
+from bot.db.broadcasts import BroadcastsRepo, Settled, audience_params
 from bot.db.users import UsersRepo
 from bot.domain import Audience, Broadcast, BroadcastCounts, BroadcastKind, BroadcastStatus
 from bot.i18n import pick_locale
 from bot.services.delivery import Letter, SourceReport
+from bot.services.group_commit import GroupCommit
 from bot.services.staff import StaffService
 from bot.telegram import edit_text
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
-"""Recipients per delivery round: tips get their turn between two rounds."""
+"""Recipients per delivery round at the free rates: tips get their turn between two
+rounds. At higher rates a round holds ROUND_SECONDS' worth, so that the pause while
+it ends and the next is collected stays small beside it."""
+ROUND_SECONDS = 3
 RECENT = 10
 
 
@@ -100,6 +105,14 @@ class BroadcastService:
     name: str = "broadcasts"
     wake: Callable[[], None] = field(default=lambda: None)
     """Set by the composition root: start a delivery round now."""
+    _claim: GroupCommit[tuple[int, int], bool] = field(init=False)
+    _record: GroupCommit[Settled, None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Every letter claims its row right before its request and records the outcome
+        # right after; those made at about the same moment share one statement.
+        self._claim = GroupCommit(self.repo.claim)
+        self._record = GroupCommit(self.repo.settle)
 
     # --- composing -------------------------------------------------------------------
 
@@ -204,7 +217,8 @@ class BroadcastService:
                 log.info("broadcast %d started: %d recipients", due.id, total)
         for finished in await self.repo.finish_completed(now):
             log.info("broadcast %d done", finished)
-        batch = await self.repo.next_batch(BATCH)
+        size = max(BATCH, math.ceil(self.settings.rate * ROUND_SECONDS))
+        batch = await self.repo.next_batch(size)
         if not batch:
             return []
         broadcasts: dict[int, Broadcast] = {}
@@ -213,68 +227,66 @@ class BroadcastService:
             if found is not None:
                 broadcasts[broadcast_id] = found
         letters: list[Letter] = []
+        rendered: dict[tuple[int, str], tuple[str, InlineKeyboardMarkup] | None] = {}
         for recipient in batch:
             broadcast = broadcasts.get(recipient.broadcast_id)
             if broadcast is None:
                 continue
-            letter = self._letter(broadcast, recipient)
-            if letter is None:  # the tip left the catalogue since it was composed
-                await self.repo.claim(broadcast.id, recipient.user_id)
-                await self.repo.settle(
-                    broadcast.id, recipient.user_id, "failed", now, error="the tip is gone"
-                )
+            locale = pick_locale(
+                recipient.locale, recipient.language_code, self.i18n.default_locale
+            )
+            if (broadcast.id, locale) not in rendered:  # once per broadcast and language
+                rendered[broadcast.id, locale] = self._render(broadcast, locale)
+            content = rendered[broadcast.id, locale]
+            keys = (broadcast.id, recipient.user_id)
+            if content is None:  # the tip left the catalogue since it was composed
+                if await self._claim(keys):
+                    await self._record(Settled(*keys, "failed", now, error="the tip is gone"))
                 report.failed += 1
                 continue
-            letters.append(letter)
+            letters.append(self._letter(broadcast, keys, *content))
         return letters
 
-    def _letter(self, broadcast: Broadcast, recipient: Recipient) -> Letter | None:
-        locale = pick_locale(recipient.locale, recipient.language_code, self.i18n.default_locale)
-        keys = (broadcast.id, recipient.user_id)
-        claim = partial(self.repo.claim, *keys)
-        release = partial(self.repo.release, *keys)
-        settle = partial(self._settle, *keys)
+    def _render(self, broadcast: Broadcast, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
+        """The text (a tip's; a copy has none of its own) and the buttons, in `locale`."""
         with self.i18n.context(), self.i18n.use_locale(locale):
             if broadcast.kind == BroadcastKind.TIP:
                 assert broadcast.tip_id is not None
-                rendered = self.render.tip(broadcast.tip_id)
-                if rendered is None:
-                    return None
-                text, markup = rendered
-                return Letter(
-                    recipient.user_id,
-                    text,
-                    markup,
-                    claim=claim,
-                    release=release,
-                    settle=settle,
-                    paid=self.settings.paid,
-                )
-            markup = self.render.markup(broadcast.buttons)
+                return self.render.tip(broadcast.tip_id)
+            return "", self.render.markup(broadcast.buttons)
+
+    def _letter(
+        self, broadcast: Broadcast, keys: tuple[int, int], text: str, markup: InlineKeyboardMarkup
+    ) -> Letter:
+        bookkeeping: dict[str, Any] = {
+            "claim": partial(self._claim, keys),
+            "release": partial(self.repo.release, *keys),
+            "settle": partial(self._settle, *keys),
+            "paid": self.settings.paid,
+        }
+        if broadcast.kind == BroadcastKind.TIP:
+            return Letter(keys[1], text, markup, **bookkeeping)
         assert broadcast.source_chat_id is not None
         assert broadcast.source_message_id is not None
         return CopyLetter(
-            recipient.user_id,
-            "",
+            keys[1],
+            text,
             markup,
             from_chat_id=broadcast.source_chat_id,
             message_id=broadcast.source_message_id,
-            claim=claim,
-            release=release,
-            settle=settle,
-            paid=self.settings.paid,
+            **bookkeeping,
         )
 
     async def _settle(self, broadcast_id: int, user_id: int, outcome: SendOutcome) -> None:
+        keys = (broadcast_id, user_id)
         now = self.clock.now()
         if isinstance(outcome, Delivered):
-            await self.repo.settle(
-                broadcast_id, user_id, "sent", now, message_id=outcome.message_id
-            )
+            settled = Settled(*keys, "sent", now, message_id=outcome.message_id)
         elif isinstance(outcome, Blocked):
-            await self.repo.settle(broadcast_id, user_id, "blocked", now, error=outcome.reason)
+            settled = Settled(*keys, "blocked", now, error=outcome.reason)
         else:
-            await self.repo.settle(broadcast_id, user_id, "failed", now, error=outcome.reason)
+            settled = Settled(*keys, "failed", now, error=outcome.reason)
+        await self._record(settled)
 
 
 @dataclass

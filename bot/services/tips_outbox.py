@@ -12,10 +12,11 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
 from bot.broadcast import Blocked, Delivered, SendOutcome
-from bot.db.tips import DueTip, TipsRepo
+from bot.db.tips import DueTip, TipOutcome, TipsRepo
 from bot.domain import OutboxStatus
 from bot.i18n import pick_locale
 from bot.services.delivery import Letter, SourceReport
+from bot.services.group_commit import GroupCommit
 from bot.tips.catalogue import Tip, TipCatalogue
 from bot.tips.planner import select_due
 
@@ -43,6 +44,9 @@ class TipsOutbox:
         self._render = render
         self._grace = grace
         self._batch = batch
+        # Claims and outcomes of letters sent at about the same moment share a statement.
+        self._claim = GroupCommit(repo.claim)
+        self._settle = GroupCommit(repo.settle)
 
     async def recover(self) -> None:
         """Rows a crash left half-sent go back to the queue (sent again at most once)."""
@@ -62,36 +66,41 @@ class TipsOutbox:
         report.skipped += len(skip)
         letters: list[Letter] = []
         gone: list[int] = []
+        screens: dict[tuple[str, str], tuple[str, InlineKeyboardMarkup | None]] = {}
         for row in send:
             item = by_id[row.id]
             tip = self._catalogue.get(item.tip.tip_id)
             if tip is None:
                 gone.append(row.id)
                 continue
-            letters.append(self._letter(item, tip, now))
+            locale = pick_locale(item.locale, item.language_code, self._i18n.default_locale)
+            if (tip.id, locale) not in screens:  # rendered once per tip and language
+                with self._i18n.context(), self._i18n.use_locale(locale):
+                    screens[tip.id, locale] = self._render(self._catalogue, tip, locale)
+            letters.append(self._letter(item, *screens[tip.id, locale], now))
         await self._repo.mark(gone, OutboxStatus.SKIPPED, "the tip is no longer in the catalogue")
         report.skipped += len(gone)
         return letters
 
-    def _letter(self, item: DueTip, tip: Tip, now: datetime) -> Letter:
+    def _letter(
+        self, item: DueTip, text: str, markup: InlineKeyboardMarkup | None, now: datetime
+    ) -> Letter:
         row_id = item.tip.id
-        locale = pick_locale(item.locale, item.language_code, self._i18n.default_locale)
-        with self._i18n.context(), self._i18n.use_locale(locale):
-            text, markup = self._render(self._catalogue, tip, locale)
 
         async def settle(outcome: SendOutcome) -> None:
             if isinstance(outcome, Delivered):
-                await self._repo.mark_sent(row_id, outcome.message_id, now)
+                done = TipOutcome(row_id, OutboxStatus.SENT, now, message_id=outcome.message_id)
             elif isinstance(outcome, Blocked):
-                await self._repo.mark([row_id], OutboxStatus.CANCELLED, outcome.reason)
+                done = TipOutcome(row_id, OutboxStatus.CANCELLED, now, error=outcome.reason)
             else:
-                await self._repo.mark([row_id], OutboxStatus.FAILED, outcome.reason)
+                done = TipOutcome(row_id, OutboxStatus.FAILED, now, error=outcome.reason)
+            await self._settle(done)
 
         return Letter(
             item.tip.user_id,
             text,
             markup,
-            claim=partial(self._repo.claim, row_id),
+            claim=partial(self._claim, row_id),
             release=partial(self._repo.release, row_id),
             settle=settle,
         )

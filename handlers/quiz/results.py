@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from urllib.parse import quote
 
@@ -19,6 +18,7 @@ from bot.domain import User
 from bot.quiz import Quiz
 from bot.quiz.snapshot import StoredProfile
 from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
+from bot.render.worker import draw
 from bot.services.quiz import QuizService
 from bot.services.students import StudentService
 from bot.telegram import MESSAGE_LIMIT
@@ -110,7 +110,7 @@ async def send_result(
     """
     chart = chart_input(quiz, profile, previous, locale)
     try:
-        png = await asyncio.to_thread(render_profile_chart, chart)
+        png = await draw(render_profile_chart, chart)
     except Exception:  # a broken chart must not cost the student their result
         log.exception("result chart failed to render")
     else:

@@ -3,7 +3,6 @@ code, manager invites, managers, rename, archive). Behind the admin role filter.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.config import Settings
 from bot.domain import Centre, Role, User
 from bot.render import render_qr
+from bot.render.worker import draw
 from bot.services.centres import NAME_MAX, CentreNameError, CentresService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
@@ -102,7 +102,7 @@ async def centre_new(
 
 
 async def _send_qr(bot: Bot, chat_id: int, centre: Centre, link: str) -> None:
-    png = await asyncio.to_thread(render_qr, link, caption=centre.name)
+    png = await draw(render_qr, link, caption=centre.name)
     await bot.send_photo(
         chat_id,
         BufferedInputFile(png, f"qr-{centre.id}.png"),

@@ -7,7 +7,6 @@ forged or stale button shows nothing that is not the presser's.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from bot.clock import Clock
 from bot.domain import Access, DigestRecipient, Role, User
 from bot.quiz import Quiz
 from bot.render import render_stats_chart
+from bot.render.worker import draw
 from bot.services.centres import CentresService
 from bot.services.digests import DigestService
 from bot.services.staff import StaffService
@@ -242,7 +242,7 @@ async def _send_stats(bot: Bot, chat_id: int, ready: Ready) -> None:
     name, period = ready.ctx.scope_name, ready.period
     async with ChatActionSender.upload_photo(chat_id=chat_id, bot=bot):
         try:
-            png = await asyncio.to_thread(render_stats_chart, chart_input(ready.report, ready.ctx))
+            png = await draw(render_stats_chart, chart_input(ready.report, ready.ctx))
         except Exception:  # the numbers matter more than the picture
             log.exception("statistics chart failed to render")
         else:

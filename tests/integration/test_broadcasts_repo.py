@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import to_db
 from bot.db import Database
-from bot.db.broadcasts import BroadcastsRepo, audience_params
+from bot.db.broadcasts import BroadcastsRepo, Settled, audience_params
 from bot.domain import Audience, BroadcastCounts, BroadcastKind, BroadcastStatus
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -115,11 +115,12 @@ async def test_a_recipient_is_sent_once_even_across_a_crash(people: Database) ->
 
     batch = await repo.next_batch(10)
     assert [r.user_id for r in batch] == [10, 11, 12]
-    assert await repo.claim(draft.id, 10)
-    assert await repo.claim(draft.id, 10)  # again after a 429 pause: still its own
-    await repo.settle(draft.id, 10, "sent", T0, message_id=1)
-    assert not await repo.claim(draft.id, 10)  # settled: never again
-    assert await repo.claim(draft.id, 11)  # ... and then the process dies mid-send
+    assert await repo.claim([(draft.id, 10)]) == [True]
+    # Again after a 429 pause: still its own; an unknown key is refused beside it.
+    assert await repo.claim([(draft.id, 10), (draft.id, 99)]) == [True, False]
+    await repo.settle([Settled(draft.id, 10, "sent", T0, message_id=1)])
+    assert await repo.claim([(draft.id, 10)]) == [False]  # settled: never again
+    assert await repo.claim([(draft.id, 11)]) == [True]  # ... then the process dies mid-send
 
     assert await repo.release_interrupted() == 1
     counts = await repo.counts(draft.id)
@@ -129,16 +130,16 @@ async def test_a_recipient_is_sent_once_even_across_a_crash(people: Database) ->
     # Paused: no row can be claimed; resumed: they can.
     assert await repo.set_status(draft.id, BroadcastStatus.PAUSED, [BroadcastStatus.SENDING], T0)
     assert await repo.next_batch(10) == []
-    assert not await repo.claim(draft.id, 11)
+    assert await repo.claim([(draft.id, 11), (draft.id, 12)]) == [False, False]
     assert await repo.set_status(draft.id, BroadcastStatus.SENDING, [BroadcastStatus.PAUSED], T0)
-    assert await repo.claim(draft.id, 11)
-    await repo.settle(draft.id, 11, "blocked", T0, error="Forbidden")
+    assert await repo.claim([(draft.id, 11)]) == [True]
+    await repo.settle([Settled(draft.id, 11, "blocked", T0, error="Forbidden")])
 
     # Cancelled: who has not got it, will not; the counts say so.
     assert await repo.set_status(
         draft.id, BroadcastStatus.CANCELLED, [BroadcastStatus.SENDING, BroadcastStatus.PAUSED], T0
     )
-    assert not await repo.claim(draft.id, 12)
+    assert await repo.claim([(draft.id, 12)]) == [False]
     final = await repo.counts(draft.id)
     assert final == BroadcastCounts(sent=1, blocked=1, skipped=1, uncertain=1)
     assert final.total == 3
@@ -168,9 +169,9 @@ async def test_a_finished_broadcast_is_done_and_a_draft_cannot_be_changed_after(
     assert not await repo.update_draft(draft.id, audience=Audience())
     assert await repo.due(T0) == []
     assert await repo.start(draft.id, params(stored.audience), T0 + timedelta(hours=1)) == 2
-    for recipient in await repo.next_batch(10):
-        assert await repo.claim(draft.id, recipient.user_id)
-        await repo.settle(draft.id, recipient.user_id, "sent", T0)
+    keys = [(draft.id, recipient.user_id) for recipient in await repo.next_batch(10)]
+    assert await repo.claim(keys) == [True, True]
+    await repo.settle([Settled(*key, "sent", T0) for key in keys])
     assert await repo.finish_completed(T0) == [draft.id]
     done = await repo.get(draft.id)
     assert done is not None

@@ -1,8 +1,11 @@
 import asyncio
+import sqlite3
+from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, open_database
+from bot.db.database import DatabaseOpenError
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:
@@ -46,3 +49,15 @@ async def test_other_tasks_never_interleave_with_a_transaction(db: Database) -> 
     assert isinstance(results[0], RuntimeError)
     # The outsider's insert waited for the rollback and was not swept away by it.
     assert [row[0] for row in await db.fetchall("SELECT x FROM t")] == [100]
+
+
+async def test_an_sqlite_too_old_for_returning_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    with pytest.raises(
+        DatabaseOpenError, match=r"SQLite 3\.34\.1 is too old: .* 3\.35\.0 or newer"
+    ):
+        await open_database(tmp_path / "bot.sqlite3")
+    assert not (tmp_path / "bot.sqlite3").exists()

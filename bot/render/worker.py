@@ -1,0 +1,84 @@
+"""Drawing off the bot's process: the event loop never waits for matplotlib.
+
+A chart costs about 0.1 s of CPU (a statistics chart 0.5 s). In a thread of the bot's
+own process that time competes with the event loop for the GIL, so every other
+student's update waits while one chart is drawn, and matplotlib's caches stay in the
+bot's memory. Here drawing runs in one worker process of its own, started on the
+first picture (Python's ``spawn`` start method: a fresh interpreter, nothing of the
+bot's state inherited) and used by every application in this process, since the
+functions it runs are pure (data in, PNG bytes out). Pictures queue there one after
+another, which delays only the student waiting for that picture.
+
+The worker is replaced after ``TASKS_PER_WORKER`` pictures, so whatever matplotlib
+keeps grows no further, and after a crash (the next picture starts a new one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+__all__ = ["BrokenProcessPool", "draw", "shutdown"]
+from functools import partial
+from typing import ParamSpec
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+
+TASKS_PER_WORKER = 200
+"""Pictures one worker draws before a fresh one takes over."""
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=TASKS_PER_WORKER,
+            )
+        return _pool
+
+
+def _forget(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+async def draw(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
+    """Run `render` (a module-level function of ``bot.render``) in the worker process.
+
+    Raises what `render` raised; if the worker died, the pool is started afresh on the
+    next call and this one raises :class:`BrokenProcessPool`.
+    """
+    pool = _executor()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            pool, partial(render, *args, **kwargs)
+        )
+    except BrokenProcessPool:
+        log.error("the drawing process died; a new one starts with the next picture")
+        _forget(pool)
+        raise
+
+
+def shutdown() -> None:
+    """Stop the worker (tests, and the end of ``careerbot run``); the next call starts one."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
