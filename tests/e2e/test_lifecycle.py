@@ -226,3 +226,26 @@ def test_the_emulators_default_token_is_a_valid_setting(tmp_path: Path) -> None:
     """README: `careerbot run` works against `python -m bot.emulator` as it starts."""
     settings = make_settings(tmp_path, bot_token=DEFAULT_TOKEN)
     assert settings.bot_token.get_secret_value() == DEFAULT_TOKEN
+
+
+@pytest.mark.parametrize("transport", [WEBHOOK])
+async def test_an_update_cut_short_by_a_kill_comes_again_through_the_webhook(
+    emu: Emulator, bot_process: Callable[..., BotProcess]
+) -> None:
+    """A webhook request is answered only once its update is handled: killed half-way,
+    the update is not acknowledged, and Telegram sends it again to the restarted bot."""
+    first = bot_process()
+    await first.start()
+    student = Student(emu, user_id=3010, first_name="Ян", language_code="ru")
+    emu.add_fault(Fault(kind="latency", delay=5, methods=["sendMessage"], times=1))
+    await student.send("/start")
+    await emu.wait_until(lambda: bool(emu.calls_to("sendMessage")), description="reply begun")
+    await first.kill()
+    assert len(emu.pending_updates) == 1
+
+    second = bot_process()
+    await second.start()
+    reply = await student.expect_message(timeout=15)
+    assert "Ян!" in text_of(reply)
+    await emu.wait_until(lambda: not emu.pending_updates, description="acknowledged")
+    await student.expect_no_message(within=0.5)
