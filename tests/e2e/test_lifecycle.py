@@ -69,16 +69,24 @@ async def test_sigterm_stops_gracefully_and_never_logs_the_token(
     assert WEBHOOK_SECRET not in process.text
 
 
+async def start_then_slow_reply(
+    process: BotProcess, emu: Emulator, student: Student, delay: float
+) -> Student:
+    """Start the bot; the student sends /start; return once the bot's reply is under way
+    (held `delay` seconds at the emulator), so the update is in flight."""
+    await process.start()
+    emu.add_fault(Fault(kind="latency", delay=delay, methods=["sendMessage"], times=1))
+    await student.send("/start")
+    await emu.wait_until(lambda: bool(emu.calls_to("sendMessage")), description="reply begun")
+    return student
+
+
 @both_transports
 async def test_an_update_in_flight_at_sigterm_is_finished_first(
     emu: Emulator, bot_process: Callable[..., BotProcess], transport: str
 ) -> None:
     process = bot_process()
-    await process.start()
-    student = Student(emu, user_id=3003, first_name="Ира", language_code="ru")
-    emu.add_fault(Fault(kind="latency", delay=1.5, methods=["sendMessage"], times=1))
-    await student.send("/start")
-    await emu.wait_until(lambda: bool(emu.calls_to("sendMessage")), description="reply begun")
+    student = await start_then_slow_reply(process, emu, Student(emu, 3003, first_name="Ира"), 1.5)
 
     process.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
     assert text_of(await student.expect_message()).startswith("Привет, Ира!")
@@ -235,11 +243,7 @@ async def test_an_update_cut_short_by_a_kill_comes_again_through_the_webhook(
     """A webhook request is answered only once its update is handled: killed half-way,
     the update is not acknowledged, and Telegram sends it again to the restarted bot."""
     first = bot_process()
-    await first.start()
-    student = Student(emu, user_id=3010, first_name="Ян", language_code="ru")
-    emu.add_fault(Fault(kind="latency", delay=5, methods=["sendMessage"], times=1))
-    await student.send("/start")
-    await emu.wait_until(lambda: bool(emu.calls_to("sendMessage")), description="reply begun")
+    student = await start_then_slow_reply(first, emu, Student(emu, 3010, first_name="Ян"), 5)
     await first.kill()
     assert len(emu.pending_updates) == 1
 
