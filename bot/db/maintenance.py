@@ -58,10 +58,11 @@ def backup(
 
     The copy is one read transaction, so it is the database as of one moment, and under
     WAL it does not hold the bot's writes up. It is written beside `target` under a
-    temporary name, switched to a single-file journal, checked with `integrity_check`,
-    flushed to disk and only then renamed to `target`: `target` is always either the old
-    backup or a whole new one. A folder as `target` (an existing one, or any with
-    `into_folder`) gets a file named after the time; missing folders are made.
+    temporary name readable by its owner only, switched to a single-file journal, checked
+    with `integrity_check`, flushed to disk and only then renamed to `target`: `target` is
+    always either the old backup or a whole new one. A folder as `target` (an existing
+    one, or any with `into_folder`) gets a file named after the time; missing folders are
+    made (for the owner only).
     """
     started = time.monotonic()
     if into_folder or target.is_dir():
@@ -69,7 +70,7 @@ def backup(
     if target.resolve() == source.resolve():
         raise DatabaseOpenError(f"{target} is the database itself: name another file")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseOpenError(
             f"cannot create the folder {target.parent}: {exc.strerror or exc}"
@@ -77,6 +78,7 @@ def backup(
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     try:
+        partial.touch(mode=0o600)  # students' data: for the bot's user only, from the start
         with closing(_connect_read_only(source)) as src, closing(sqlite3.connect(partial)) as dst:
             src.backup(dst)  # all pages in one step: one snapshot
             dst.execute("PRAGMA journal_mode = DELETE")  # the copy is one self-contained file

@@ -85,6 +85,8 @@ async def test_backup_into_a_folder_names_the_file_after_the_time(
     assert done.path.name == backup_name(db.path, when)
     assert probe(done.path) == probe(db.path) > 0
     assert sorted(p.name for p in folder.iterdir()) == [done.path.name]
+    assert done.path.stat().st_mode & 0o777 == 0o600  # students' data: the owner only
+    assert folder.stat().st_mode & 0o777 == 0o700
 
 
 async def test_a_backup_replaces_the_old_one_only_when_whole(db: Database, tmp_path: Path) -> None:
