@@ -119,6 +119,8 @@ def test_compose_keeps_the_data_and_waits_for_the_bot_to_stop() -> None:
     assert f"data:{database.parent}" in bot["volumes"]
     assert "data" in compose["volumes"]
     assert "ports" not in bot  # only the proxy faces the internet
+    for name in ("DATABASE_PATH", "WEBHOOK_HOST", "WEBHOOK_PORT"):  # .env cannot move them
+        assert str(bot["environment"][name]) == env()[name]
     caddy = compose["services"]["caddy"]
     assert caddy["profiles"] == ["webhook"]
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in caddy["volumes"]
