@@ -19,6 +19,10 @@ Per run: updates a second (all updates / wall time), latency of each update (fro
 sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
 its children, such as careerbot's drawing process), and the resident set at the end.
 `BENCH_QUIZ_STUDENTS=1,10` chooses the numbers of students.
+
+Memory: careerbot's resident set when idle (started, polling, no student yet), then
+after 500 finished quizzes (10 students at a time, `BENCH_QUIZ_MEMORY_WALKS`), and the
+resident set of its drawing process beside it.
 """
 
 from __future__ import annotations
@@ -101,6 +105,20 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def children_rss_kib(pid: int) -> int:
+    """Resident set of the process's living children (careerbot's drawing process)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if parent == pid:
+                    total += rss_kib(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def buttons_of(message: EmuMessage) -> list[str]:
@@ -302,8 +320,37 @@ def report(results: Sequence[Run]) -> None:
     )
 
 
+async def memory(walks: int, students: int) -> None:
+    """careerbot's resident set idle, then after `walks` finished quizzes."""
+    async with running("bot run", {}) as (emu, pid):
+        await asyncio.sleep(1.0)
+        idle = rss_kib(pid)
+        queue = iter(range(walks))
+
+        async def slot() -> None:
+            for n in queue:
+                await walk_careerbot(emu, 20_000 + n)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(slot() for _ in range(students)))
+        elapsed = time.perf_counter() - started
+        after, drawing = rss_kib(pid), children_rss_kib(pid)
+    print(
+        f"careerbot memory: idle {idle / 1024:.0f} MiB; after {walks} finished quizzes"
+        f" ({students} students at a time, {elapsed:.0f} s) {after / 1024:.0f} MiB,"
+        f" +{(after - idle) / 1024:.0f} MiB (goal: +60 MiB at most);"
+        f" the drawing process beside it {drawing / 1024:.0f} MiB"
+    )
+
+
+MEMORY_WALKS = int(os.environ.get("BENCH_QUIZ_MEMORY_WALKS", "500"))
+"""Finished quizzes of the memory run; 0 leaves it out."""
+
+
 def main() -> None:
     report(asyncio.run(run()))
+    if MEMORY_WALKS:
+        asyncio.run(memory(MEMORY_WALKS, students=10))
 
 
 if __name__ == "__main__":
