@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import broadcast, render, startup, stats, tips_tick
+from bench import broadcast, quiz_traffic, render, startup, stats, tips_tick
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     tips_tick.main()
     stats.main()
     broadcast.main()
+    quiz_traffic.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,357 @@
+"""Quiz traffic: careerbot beside a bare aiogram bot, with 1, 10 and 50 students at once
+(`python -m bench.quiz_traffic`).
+
+Both bots run as `python -m ...` processes of their own, polling a local emulator in
+this process (the emulator stands for Telegram). Simulated students walk the quiz the
+way a person does: `/start`, then again and again the first button of the newest
+message with buttons, until the result arrives (a message with the share link). Each
+waits for the bot before the next step: after `/start` its first message, after a
+press the press's answer (careerbot answers a press after its handler, so the answer
+comes when everything the press caused was sent).
+
+The bare bot (`bench/bare_bot.py`) gets the same traffic: `/start` and as many presses
+as careerbot's median walk took, and it makes as many Bot API calls per update as
+careerbot did at the same number of students (measured first, in the same run). Runs
+alternate, careerbot then the bare bot, at each number of students, each bot in a
+fresh process after one warm-up walk that is not counted.
+
+Per run: updates a second (all updates / wall time), latency of each update (from
+sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
+its children, such as careerbot's drawing process), and the resident set at the end.
+`BENCH_QUIZ_STUDENTS=1,10` chooses the numbers of students.
+
+Memory: careerbot's resident set when idle (started, polling, no student yet), then
+after 500 finished quizzes (10 students at a time, `BENCH_QUIZ_MEMORY_WALKS`), and the
+resident set of its drawing process beside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.emulator import Emulator, EmuMessage
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456:BENCH-token-for-the-local-emulator"
+STUDENTS = tuple(int(n) for n in os.environ.get("BENCH_QUIZ_STUDENTS", "1,10,50").split(","))
+MIN_WALKS = 5
+"""Each run has at least this many walks (one student walks several quizzes in turn)."""
+MAX_PRESSES = 120
+TIMEOUT = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Walked:
+    latencies: list[float]
+    presses: int
+
+
+@dataclass
+class Run:
+    bot: str
+    students: int
+    updates: int
+    elapsed: float
+    latencies: list[float]
+    cpu: float
+    rss_kib: int
+    calls: int
+    presses: list[int]
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.elapsed
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+    @property
+    def cpu_per_update_ms(self) -> float:
+        return self.cpu / self.updates * 1000
+
+    @property
+    def calls_per_update(self) -> float:
+        return self.calls / self.updates
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and its living children (careerbot's drawing process)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def children_rss_kib(pid: int) -> int:
+    """Resident set of the process's living children (careerbot's drawing process)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if parent == pid:
+                    total += rss_kib(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def buttons_of(message: EmuMessage) -> list[str]:
+    return [b.callback_data for row in message.buttons for b in row if b.callback_data]
+
+
+def is_result(message: EmuMessage) -> bool:
+    return any(b.url and "t.me/share" in b.url for row in message.buttons for b in row)
+
+
+def newest_with_buttons(emu: Emulator, chat_id: int) -> EmuMessage | None:
+    for message in reversed(emu.bot_messages(chat_id)):
+        if buttons_of(message):
+            return message
+    return None
+
+
+async def send_start(emu: Emulator, user_id: int) -> float:
+    """`/start`; the time until the bot's first message with buttons."""
+    existing = emu.bot_messages(user_id)
+    after = existing[-1].message_id if existing else 0
+
+    def answered() -> bool:
+        return any(m.message_id > after and buttons_of(m) for m in emu.bot_messages(user_id))
+
+    started = time.perf_counter()
+    await emu.send_text(user_id, "/start")
+    await emu.wait_until(answered, TIMEOUT, f"student {user_id}: an answer to /start")
+    return time.perf_counter() - started
+
+
+async def press(emu: Emulator, user_id: int, message: EmuMessage) -> float:
+    started = time.perf_counter()
+    query = await emu.press(user_id, message.message_id, buttons_of(message)[0])
+    await emu.wait_callback_answer(query, timeout=TIMEOUT)
+    return time.perf_counter() - started
+
+
+async def walk_careerbot(emu: Emulator, user_id: int) -> Walked:
+    """One quiz, start to result."""
+    latencies = [await send_start(emu, user_id)]
+    for presses in range(MAX_PRESSES):
+        if any(is_result(m) for m in emu.bot_messages(user_id)[-3:]):
+            return Walked(latencies, presses)
+        message = newest_with_buttons(emu, user_id)
+        if message is None:
+            raise RuntimeError(f"student {user_id}: no button to press after {presses} presses")
+        latencies.append(await press(emu, user_id, message))
+    raise RuntimeError(f"student {user_id}: no result after {MAX_PRESSES} presses")
+
+
+async def walk_bare(emu: Emulator, user_id: int, presses: int) -> Walked:
+    latencies = [await send_start(emu, user_id)]
+    for _ in range(presses):
+        message = newest_with_buttons(emu, user_id)
+        assert message is not None
+        latencies.append(await press(emu, user_id, message))
+    return Walked(latencies, presses)
+
+
+@contextlib.asynccontextmanager
+async def running(module: str, extra: dict[str, str]) -> AsyncIterator[tuple[Emulator, int]]:
+    """The emulator here, and `python -m module` polling it."""
+    emu = Emulator(token=TOKEN, bot_username="careerbot_bench_bot")
+    await emu.start(host="127.0.0.1", port=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", tmp),
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": emu.base_url,
+            "DATABASE_PATH": str(Path(tmp) / "bot.sqlite3"),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),  # the bare bot lives in bench/, which is not installed
+            **extra,
+        }
+        log = Path(tmp) / "bot.log"
+        with log.open("wb") as output:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                *module.split(),
+                cwd=tmp,
+                env=env,
+                stdout=output,
+                stderr=output,
+            )
+        try:
+            async with asyncio.timeout(60):
+                while not emu.calls_to("getUpdates"):
+                    if proc.returncode is not None:
+                        raise RuntimeError(f"{module} stopped:\n{log.read_text()}")
+                    await asyncio.sleep(0.05)
+            yield emu, proc.pid
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+            await proc.wait()
+            await emu.stop()
+
+
+async def measure(
+    bot: str, module: str, students: int, extra: dict[str, str], presses: int | None
+) -> Run:
+    walks_each = max(1, -(-MIN_WALKS // students))
+    async with running(module, extra) as (emu, pid):
+
+        async def walk(user_id: int) -> Walked:
+            if presses is None:
+                return await walk_careerbot(emu, user_id)
+            return await walk_bare(emu, user_id, presses)
+
+        await walk(1)  # warm-up: imports, caches, the drawing process
+        calls_before = len(emu.calls) - len(emu.calls_to("getUpdates"))
+        cpu_before = process_cpu(pid)
+
+        async def slot(n: int) -> list[Walked]:
+            return [await walk(10_000 + n * 100 + w) for w in range(walks_each)]
+
+        started = time.perf_counter()
+        walked = [w for ws in await asyncio.gather(*(slot(n) for n in range(students))) for w in ws]
+        elapsed = time.perf_counter() - started
+        cpu = process_cpu(pid) - cpu_before
+        calls = len(emu.calls) - len(emu.calls_to("getUpdates")) - calls_before
+        latencies = [x for w in walked for x in w.latencies]
+        return Run(
+            bot=bot,
+            students=students,
+            updates=len(latencies),
+            elapsed=elapsed,
+            latencies=latencies,
+            cpu=cpu,
+            rss_kib=rss_kib(pid),
+            calls=calls,
+            presses=[w.presses for w in walked],
+        )
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths, strict=True)))
+
+
+async def run() -> list[Run]:
+    results: list[Run] = []
+    for students in STUDENTS:
+        career = await measure("careerbot", "bot run", students, {}, None)
+        bare = await measure(
+            "bare aiogram",
+            "bench.bare_bot",
+            students,
+            {"BARE_CALLS_PER_UPDATE": f"{career.calls_per_update:.3f}"},
+            int(statistics.median(career.presses)),
+        )
+        results += [career, bare]
+    return results
+
+
+def report(results: Sequence[Run]) -> None:
+    print("quiz traffic: students walking the quiz over HTTP, careerbot beside a bare aiogram bot")
+    rows = []
+    for r in results:
+        baseline = next(b for b in results if b.bot == "bare aiogram" and b.students == r.students)
+        rows.append(
+            [
+                r.bot,
+                str(r.students),
+                str(r.updates),
+                f"{r.calls_per_update:.2f}",
+                f"{r.rate:.1f}",
+                f"{r.rate / baseline.rate:.2f}",
+                f"{r.quantile(0.5) * 1000:.0f} / {r.quantile(0.99) * 1000:.0f}",
+                f"{r.quantile(0.99) / baseline.quantile(0.99):.1f}",
+                f"{r.cpu_per_update_ms:.1f}",
+                f"{r.cpu_per_update_ms / baseline.cpu_per_update_ms:.1f}",
+                f"{r.rss_kib / 1024:.0f}",
+            ]
+        )
+    table(
+        [
+            "bot",
+            "students",
+            "updates",
+            "calls/update",
+            "updates/s",
+            "x bare",
+            "p50 / p99 ms",
+            "p99 x bare",
+            "CPU ms/update",
+            "CPU x bare",
+            "RSS MiB",
+        ],
+        rows,
+    )
+    walks = [p for r in results if r.bot == "careerbot" for p in r.presses]
+    print(
+        f"careerbot walks: {len(walks)}, presses to the result: median {statistics.median(walks)}"
+    )
+
+
+async def memory(walks: int, students: int) -> None:
+    """careerbot's resident set idle, then after `walks` finished quizzes."""
+    async with running("bot run", {}) as (emu, pid):
+        await asyncio.sleep(1.0)
+        idle = rss_kib(pid)
+        queue = iter(range(walks))
+
+        async def slot() -> None:
+            for n in queue:
+                await walk_careerbot(emu, 20_000 + n)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(slot() for _ in range(students)))
+        elapsed = time.perf_counter() - started
+        after, drawing = rss_kib(pid), children_rss_kib(pid)
+    print(
+        f"careerbot memory: idle {idle / 1024:.0f} MiB; after {walks} finished quizzes"
+        f" ({students} students at a time, {elapsed:.0f} s) {after / 1024:.0f} MiB,"
+        f" +{(after - idle) / 1024:.0f} MiB (goal: +60 MiB at most);"
+        f" the drawing process beside it {drawing / 1024:.0f} MiB"
+    )
+
+
+MEMORY_WALKS = int(os.environ.get("BENCH_QUIZ_MEMORY_WALKS", "500"))
+"""Finished quizzes of the memory run; 0 leaves it out."""
+
+
+def main() -> None:
+    report(asyncio.run(run()))
+    if MEMORY_WALKS:
+        asyncio.run(memory(MEMORY_WALKS, students=10))
+
+
+if __name__ == "__main__":
+    main()
