@@ -180,14 +180,22 @@ async def start_first(
     """/start before consent: the notice, with the link's payload kept in the button.
     Staff get their menu meanwhile: their role needs no student's consent."""
     await refresh_staff_menu(bot, i18n, staff, seen.id)
-    if user is not None and user.consent_version is not None:  # agreed to an older text
-        await message.answer(_("The terms below have changed since you agreed; please read them."))
+    if user is not None and user.consent_version is not None:
+        await message.answer(changed_terms())
     await send_notice(message, privacy, command.args, ask=True)
 
 
-async def ask_first(message: Message, privacy: PrivacyService) -> None:
-    await message.answer(_("First, please read how I handle your data and agree."))
+async def ask_first(message: Message, privacy: PrivacyService, user: User | None) -> None:
+    if user is not None and user.consent_version is not None:
+        await message.answer(changed_terms())
+    else:
+        await message.answer(_("First, please read how I handle your data and agree."))
     await send_notice(message, privacy, ask=True)
+
+
+def changed_terms() -> str:
+    """To a student who agreed to an older text of the notice."""
+    return _("The terms below have changed since you agreed; please read them.")
 
 
 async def press_first(query: CallbackQuery, callback_answer: CallbackAnswer) -> None:
@@ -227,7 +235,11 @@ async def agree(
 
 
 async def privacy_command(
-    message: Message, privacy: PrivacyService, user: User | None, consented: bool
+    message: Message,
+    privacy: PrivacyService,
+    settings: Settings,
+    user: User | None,
+    consented: bool,
 ) -> None:
     if user is None or not consented:
         await send_notice(message, privacy, ask=True)
@@ -237,7 +249,7 @@ async def privacy_command(
         _(
             "You have agreed to these terms. If you stay away, your data is deleted on"
             " {expires}; /delete_me deletes it now."
-        ).format(expires=f"{privacy.expires(user):%d.%m.%Y}")
+        ).format(expires=f"{privacy.expires(user).astimezone(settings.tz):%d.%m.%Y}")
     )
 
 

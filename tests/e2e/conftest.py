@@ -63,6 +63,12 @@ class RunningBot:
         await self.stop()
         return await self.start()
 
+    async def __aenter__(self) -> App:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
 
 @dataclass
 class BotProcess:
