@@ -21,6 +21,9 @@ from bot.domain import SeenUser, User
 
 USERS = "users"
 PERSON_COLUMN = "user_id"
+OTHER_PERSON_COLUMNS = frozenset({"created_by"})
+"""Columns naming whoever made a record (an admin's invite a student opened): left out
+of a student's export, which is about them and nobody else."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,15 @@ class PrivacyRepo:
     # ------------------------------------------------------------------ export and erase
 
     async def export(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every row about the person, table by table (see `_rows_about`), without the
+        columns that name someone else."""
+        found = await self._rows_about(user_id)
+        return {
+            table: [{k: v for k, v in row.items() if k not in OTHER_PERSON_COLUMNS} for row in rows]
+            for table, rows in found.items()
+        }
+
+    async def _rows_about(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row about the person, table by table: their `users` row, the rows that
         name them, and the rows below those (the answers of their attempts)."""
         found: dict[str, list[dict[str, Any]]] = {}

@@ -197,6 +197,9 @@ async def test_a_changed_notice_asks_again(emu: Emulator, tmp_path: Path) -> Non
         student = Student(emu, user_id=KSENIA, first_name=NAME, language_code="ru")
         await agree(student)
         old_version = app.services.privacy.version
+        slow = Student(emu, user_id=KSENIA + 2, first_name="Неспешная", language_code="ru")
+        await slow.send("/start")
+        old_notice = await slow.expect_message()  # read, not yet agreed
         bot.overrides["operator_name"] = "Новый оператор"
         app = await bot.restart()
         assert app.services.privacy.version != old_version
@@ -217,6 +220,15 @@ async def test_a_changed_notice_asks_again(emu: Emulator, tmp_path: Path) -> Non
             "SELECT version FROM consents WHERE user_id = ? ORDER BY agreed_at", (KSENIA,)
         )
         assert {row[0] for row in versions} == {old_version, app.services.privacy.version}
+
+        # Agree under the old text, pressed after it changed: she reads the new one first.
+        answer = await slow.press(AGREE["ru"], message=old_notice)
+        assert "изменились" in str(answer.get("text"))
+        new_notice = await slow.expect_message()
+        assert "Новый оператор" in text_of(new_notice)
+        assert await app.db.fetchval(consents, (KSENIA + 2,)) == 0
+        await slow.press(AGREE["ru"], message=new_notice)
+        assert text_of(await slow.expect_message()).startswith("Привет, Неспешная!")
 
 
 @pytest.mark.timeout(60)

@@ -189,6 +189,7 @@ async def test_the_export_holds_every_row_and_the_answers(db: Database) -> None:
     assert NAME in export.to_json().decode()
     assert "Другой" not in export.to_json().decode()
     assert str(OTHER) not in export.to_json().decode()
+    assert str(ADMIN) not in export.to_json().decode()  # who made her invite is not hers
     found = {table for table, rows in document["tables"].items() if rows}
     assert found == {
         "users", "consents", "attempts", "answers", "tip_subscriptions", "tip_outbox",
