@@ -387,6 +387,11 @@ async def insert_students(db: Database, students: Sequence[int]) -> None:
             " VALUES (?, 'Student', 'ru', ?, ?)",
             [(uid, stamp, stamp) for uid in students],
         )
+        await tx.executemany(  # each agreed to the personal data notice
+            "INSERT INTO consents (user_id, version, locale, agreed_at)"
+            " VALUES (?, 'bench', 'ru', ?)",
+            [(uid, stamp) for uid in students],
+        )
 
 
 async def prepare(emu: Emulator, students: Sequence[int]) -> int:

@@ -30,6 +30,7 @@ from bot.db.broadcasts import BroadcastsRepo
 from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.maintenance import probe
+from bot.db.privacy import PrivacyRepo
 from bot.db.stats import StatsRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
@@ -47,6 +48,7 @@ from bot.services.broadcasts import (
 from bot.services.centres import CentresService
 from bot.services.delivery import Delivery
 from bot.services.digests import DigestService
+from bot.services.privacy import Notice, PrivacyService
 from bot.services.quiz import QuizService
 from bot.services.reminders import QuizReminders
 from bot.services.staff import StaffService
@@ -59,6 +61,7 @@ from bot.webhook import WebhookError, start_server, web_application
 from handlers import build_router
 from handlers.errors import AnswerPresses
 from handlers.menu import set_commands, set_staff_menu
+from handlers.privacy import notice_text
 from handlers.staff.broadcast_view import (
     progress_screen,
     recipient_markup,
@@ -79,6 +82,17 @@ LONGEST_SHUTDOWN_SECONDS = 2 * SHUTDOWN_GRACE_SECONDS + WEBHOOK_CLOSE_SECONDS
 TimeoutStopSec, compose's stop_grace_period; tests/unit/test_deploy.py compares them)."""
 PROGRESS_SECONDS = 3.0
 """How often an operator's broadcast progress message is brought up to date."""
+RETENTION_HOURS = 24
+"""How often the retention job looks for students inactive for longer than DATA_RETENTION."""
+
+
+def build_notice(settings: Settings, i18n: I18n) -> Notice:
+    """The personal data notice in every language the bot speaks."""
+    texts = {}
+    for locale in sorted(i18n.available_locales):
+        with i18n.context(), i18n.use_locale(locale):
+            texts[locale] = notice_text(settings, locale)
+    return Notice(texts)
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ class Services:
     broadcasts: BroadcastService
     progress: BroadcastProgress
     delivery: Delivery
+    privacy: PrivacyService
 
     @classmethod
     def build(
@@ -115,7 +130,18 @@ class Services:
         centres = CentresService(
             centres_repo, StaffRepo(db), staff, clock, invite_ttl=settings.invite_ttl
         )
-        students = StudentService(users, tips_repo, centres_repo, clock)
+        notice = build_notice(settings, i18n)
+        students = StudentService(
+            users, tips_repo, centres_repo, clock, staff=staff, consent_version=notice.version
+        )
+        privacy = PrivacyService(
+            PrivacyRepo(db),
+            students,
+            staff,
+            clock,
+            notice=notice,
+            retention=settings.data_retention,
+        )
         quiz = QuizService(attempts, quizzes, clock)
         tips = TipsService(
             repo=tips_repo,
@@ -184,7 +210,17 @@ class Services:
         broadcasts.wake = delivery.wake
         progress = BroadcastProgress(broadcasts, users, bot)
         return cls(
-            students, quiz, tips, staff, centres, stats, digests, broadcasts, progress, delivery
+            students,
+            quiz,
+            tips,
+            staff,
+            centres,
+            stats,
+            digests,
+            broadcasts,
+            progress,
+            delivery,
+            privacy,
         )
 
 
@@ -385,6 +421,7 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         stats_service=services.stats,
         digests=services.digests,
         broadcasts=services.broadcasts,
+        privacy=services.privacy,
         clock=clock,
     )
 
@@ -393,6 +430,12 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
+        await services.privacy.publish()
+        if missing := settings.privacy_unconfigured:
+            log.warning(
+                "personal data: %s not set; the consent notice lacks them (see the README)",
+                ", ".join(missing),
+            )
         await set_commands(bot, i18n)
         staff = services.staff
         for user_id in sorted(staff.admin_ids | set(await staff.granted())):
@@ -419,6 +462,15 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
             id="broadcast-progress",
             max_instances=1,
             coalesce=True,
+        )
+        scheduler.add_job(
+            services.privacy.purge_inactive,
+            "interval",
+            hours=RETENTION_HOURS,
+            id="retention",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),  # at start-up too: a bot often restarted still purges
         )
         scheduler.start()
         log.info("bot @%s (id %d) started", me.username, me.id)

@@ -72,6 +72,13 @@ EXPECTED: dict[str, str] = {
     "WEBHOOK_PORT": "a TCP port from 1 to 65535 for the webhook server, e.g. 8080",
     "WEBHOOK_SECRET": "16 to 256 characters of A-Z a-z 0-9 _ -, e.g. the output of "
     "`openssl rand -hex 32`",
+    "OPERATOR_NAME": "the name of the personal data operator (the university or centre), "
+    "at most 200 characters",
+    "OPERATOR_CONTACTS": "how students reach the operator about their data "
+    "(an e-mail, a phone), at most 300 characters",
+    "PRIVACY_POLICY_URL": "an http(s) URL of the full personal data policy, or empty",
+    "DATA_RETENTION": "a positive duration after which an inactive student's data is "
+    "deleted, e.g. P730D (two years; years and months are not accepted)",
 }
 
 
@@ -212,12 +219,29 @@ class Settings(ServeSettings):
     stats_min_group: int = Field(default=10, ge=2, le=100)
     """Numbers computed from fewer students than this are hidden in every staff view."""
 
+    # Personal data (152-ФЗ): who processes it, where the policy is, how long it is kept.
+    operator_name: str = Field(default="", max_length=200)
+    operator_contacts: str = Field(default="", max_length=300)
+    privacy_policy_url: AnyHttpUrl | None = None
+    data_retention: Annotated[timedelta, NoDecode] = timedelta(days=730)
+    """A student inactive for longer than this is deleted by the daily retention job."""
+
     @field_validator("tips_first_delay", "tips_grace", "quiz_reminder_delay", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(str(value)) if isinstance(value, str | int) else value
 
-    @field_validator("tips_interval", "tips_tick", "invite_ttl", mode="before")
+    @field_validator("operator_name", "operator_contacts", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("privacy_policy_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("tips_interval", "tips_tick", "invite_ttl", "data_retention", mode="before")
     @classmethod
     def _positive_duration(cls, value: Any) -> Any:
         if isinstance(value, str | int):
@@ -259,6 +283,16 @@ class Settings(ServeSettings):
             parts = [part.strip() for part in value.split(",")]
             return frozenset(int(part) for part in parts if part)
         return value
+
+    @property
+    def privacy_unconfigured(self) -> list[str]:
+        """The personal data settings a deployment before students must still set."""
+        values = {
+            "OPERATOR_NAME": self.operator_name,
+            "OPERATOR_CONTACTS": self.operator_contacts,
+            "PRIVACY_POLICY_URL": self.privacy_policy_url,
+        }
+        return [name for name, value in values.items() if not value]
 
     @property
     def api_base_url(self) -> str:

@@ -105,6 +105,15 @@ class SeenUser:
 
 
 @dataclass(frozen=True, slots=True)
+class Visit:
+    """Who wrote, as the bot may treat them: `user` is their stored row (None before
+    anything is stored), `consented` whether they agreed to the current notice."""
+
+    user: User | None
+    consented: bool
+
+
+@dataclass(frozen=True, slots=True)
 class User:
     """Someone who talked to the bot in a private chat."""
 
@@ -124,6 +133,8 @@ class User:
     blocked_at: datetime | None
     news_off_at: datetime | None = None
     """When the student turned operators' news off; None means they want news."""
+    consent_version: str | None = None
+    """The version of the personal data notice they last agreed to; None if never."""
 
 
 class AttemptStatus(StrEnum):

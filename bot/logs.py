@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterable, Mapping
 
 MASK = "<BOT_TOKEN>"
+QUOTING_LOGGERS = ("aiosqlite",)
+"""Libraries whose DEBUG lines quote the data they handle: never below INFO."""
 
 
 def mask_of(variable: str) -> str:
@@ -68,4 +70,8 @@ def setup_logging(
     # aiohttp's access log and apscheduler's per-run lines are noise at INFO.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    # Personal data stays out of the log at every level: aiosqlite's DEBUG lines quote
+    # each statement's parameters (students' names, what they typed).
+    for name in QUOTING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     return formatter

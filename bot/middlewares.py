@@ -54,12 +54,16 @@ class InFlightMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Records the visit of a person writing in a private chat and puts the stored
-    `user` into handler data.
+    """Tells handlers who is writing in a private chat, and records the visit only when
+    the bot may store it (see `StudentService.visit`).
+
+    Handler data gets `seen` (what the update says of the sender: enough to answer them,
+    stored nowhere), `user` (their stored row, or None before they agreed to the
+    personal data notice) and `consented` (whether they agreed to the current one).
 
     Only messages and button presses in private chats count: a group, a channel post,
     or a sender marked as a bot (an anonymous group admin posts as GroupAnonymousBot)
-    leaves no trace and gets no `user`; the routers that need one filter on it.
+    leaves no trace and gets none of these; the routers that need them filter on them.
     """
 
     def __init__(self, students: StudentService) -> None:
@@ -78,15 +82,15 @@ class UserMiddleware(BaseMiddleware):
             and chat is not None
             and chat.type == ChatType.PRIVATE
         ):
-            user, created = await self._students.visit(
-                SeenUser(
-                    id=tg_user.id,
-                    first_name=tg_user.first_name,
-                    last_name=tg_user.last_name,
-                    username=tg_user.username,
-                    language_code=tg_user.language_code,
-                )
+            seen = SeenUser(
+                id=tg_user.id,
+                first_name=tg_user.first_name,
+                last_name=tg_user.last_name,
+                username=tg_user.username,
+                language_code=tg_user.language_code,
             )
-            data["user"] = user
-            data["user_created"] = created
+            visit = await self._students.visit(seen)
+            data["seen"] = seen
+            data["user"] = visit.user
+            data["consented"] = visit.consented
         return await handler(event, data)

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.domain import Access, Role
+from bot.services.staff import StaffService
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ COMMANDS = (
     ("tips", __("Learning tips: subscribe, pause, time and frequency")),
     ("settings", __("Settings: news, learning tips, language")),
     ("language", __("Change the language")),
+    ("privacy", __("How your personal data is handled")),
+    ("my_data", __("Everything stored about you, as a file")),
+    ("delete_me", __("Delete all your data and withdraw consent")),
     ("help", __("What this bot can do")),
     ("start", __("Start over and see the greeting")),
 )
@@ -86,6 +90,14 @@ def staff_bot_commands(i18n: I18n, locale: str, access: Access) -> list[BotComma
             if not roles.isdisjoint(access.roles)
         ]
     return staff + bot_commands(i18n, locale)
+
+
+async def refresh_staff_menu(bot: Bot, i18n: I18n, staff: StaffService, user_id: int) -> None:
+    """A staff member who opens the bot gets their menu (e.g. an admin who first wrote
+    after start-up); nothing for a student."""
+    access = await staff.access(user_id)
+    if access.is_staff:
+        await set_staff_menu(bot, i18n, user_id, access)
 
 
 async def set_staff_menu(bot: Bot, i18n: I18n, user_id: int, access: Access) -> None:

@@ -1,4 +1,9 @@
-"""/start, with or without a deep-link payload."""
+"""/start, with or without a deep-link payload, and staff invite links.
+
+A student reaches `start` only once they agreed to the personal data notice (see
+`handlers.privacy`); before that, /start shows the notice. Staff invite links need no
+student's consent: opening one stores the person for their role only.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,25 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.domain import Role, User
+from bot.domain import Centre, Role, SeenUser, User
 from bot.services.centres import INVITE_PREFIX, CentresService, InviteRefusal, Joined
 from bot.services.quiz import Position, QuizService
 from bot.services.staff import StaffService
 from bot.services.students import StudentService
-from handlers.menu import set_staff_menu, staff_command_names
+from handlers.menu import refresh_staff_menu, set_staff_menu, staff_command_names
 from handlers.quiz import screens
+
+
+def build_invite_router() -> Router:
+    router = Router(name="invites")
+    router.message.register(
+        accept_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
+    )
+    return router
 
 
 def build_router() -> Router:
     router = Router(name="start")
-    router.message.register(
-        accept_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
-    )
     router.message.register(start, CommandStart())
     return router
 
@@ -41,19 +51,19 @@ async def accept_invite(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    user: User,
+    seen: SeenUser,
     centres: CentresService,
     staff: StaffService,
     i18n: I18n,
 ) -> None:
     """A staff invite link: the first person to open it in time gets its role."""
     assert command.args is not None  # the filter
-    outcome = await centres.accept(command.args, user.id)
+    outcome = await centres.accept(command.args, seen.id, seen)
     if not isinstance(outcome, Joined):
         await message.answer(REFUSALS[outcome.reason]())
         return
-    access = await staff.access(user.id)
-    await set_staff_menu(bot, i18n, user.id, access)
+    access = await staff.access(seen.id)
+    await set_staff_menu(bot, i18n, seen.id, access)
     commands = " ".join(f"/{name}" for name in staff_command_names(access))
     if outcome.role == Role.MANAGER and outcome.centre is not None:
         text = _(
@@ -72,18 +82,31 @@ async def start(
     command: CommandObject,
     bot: Bot,
     user: User,
-    user_created: bool,
     students: StudentService,
     quiz_service: QuizService,
     staff: StaffService,
     i18n: I18n,
 ) -> None:
     centre = await students.arrived(user, command.args)
-    access = await staff.access(user.id)
-    if access.is_staff:  # e.g. an admin who first opened the bot after it started
-        await set_staff_menu(bot, i18n, user.id, access)
+    await welcome(message, bot, user, centre, quiz_service, staff, i18n, first=False)
+
+
+async def welcome(
+    message: Message,
+    bot: Bot,
+    user: User,
+    centre: Centre | None,
+    quiz_service: QuizService,
+    staff: StaffService,
+    i18n: I18n,
+    *,
+    first: bool,
+) -> None:
+    """The greeting with the quiz button: on /start, and right after a newcomer agreed
+    to the personal data notice (`first`)."""
+    await refresh_staff_menu(bot, i18n, staff, user.id)
     name = html.quote(user.first_name or "")
-    if user_created:
+    if first:
         greeting = _("Hi, {name}! 👋").format(name=name)
     else:
         greeting = _("Welcome back, {name}! 👋").format(name=name)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.db import Database
 from bot.emulator import EmuMessage
 
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
@@ -31,6 +32,12 @@ SETTINGS_VARS = (
     "WEBHOOK_HOST",
     "WEBHOOK_PORT",
     "WEBHOOK_SECRET",
+    "INVITE_TTL",
+    "STATS_MIN_GROUP",
+    "OPERATOR_NAME",
+    "OPERATOR_CONTACTS",
+    "PRIVACY_POLICY_URL",
+    "DATA_RETENTION",
 )
 
 
@@ -49,3 +56,30 @@ def text_of(message: EmuMessage) -> str:
     """The text of a message the test expects to be text (media messages have none)."""
     assert message.text is not None, f"expected a text message, got {message!r}"
     return message.text
+
+
+async def rows_about(db: Database, user_id: int, *texts: str) -> list[str]:
+    """Every cell of every table that names a person: their id as a number, or their id
+    or one of `texts` (their name, what they typed) inside a text; and any row left
+    pointing at a deleted one. After a deletion there must be none.
+
+    The tables are read from the database itself, so a table added by a later migration
+    is scanned too, with no change here. Give the person an id no other number in the
+    test can equal by chance (not 1 or 1001).
+    """
+    found: list[str] = []
+    tables = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    needles = (str(user_id), *texts)
+    for (table,) in tables:
+        for row in await db.fetchall(f'SELECT * FROM "{table}"'):
+            for column in row.keys():  # noqa: SIM118 (sqlite3.Row has no __iter__ over keys)
+                value = row[column]
+                if value == user_id or (
+                    isinstance(value, str) and any(needle in value for needle in needles)
+                ):
+                    found.append(f"{table}.{column} = {value!r}")
+    for problem in await db.fetchall("PRAGMA foreign_key_check"):
+        found.append(f"{problem[0]}: a row whose {problem[2]} row is gone")
+    return found

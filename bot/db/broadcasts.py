@@ -69,6 +69,7 @@ class Settled:
 # one fixed statement, no SQL put together from pieces.
 AUDIENCE = """
     u.blocked_at IS NULL AND u.news_off_at IS NULL
+    AND EXISTS (SELECT 1 FROM consents c WHERE c.user_id = u.id)
     AND u.id NOT IN (SELECT user_id FROM staff)
     AND u.id NOT IN (SELECT value FROM json_each(:admins))
     AND (:centre IS NULL OR u.centre_id = :centre)
@@ -101,7 +102,8 @@ def audience_params(
     audience: Audience, *, now: datetime, default_locale: str, staff: Collection[int]
 ) -> dict[str, Any]:
     """The parameters of :data:`AUDIENCE`: students who blocked the bot or turned news
-    off are always left out, and so is the staff (they see the preview)."""
+    off are always left out, and so is the staff (they see the preview); so is anyone
+    who never agreed to the personal data notice (a row from before it existed)."""
 
     def flag(value: bool | None) -> int | None:
         return None if value is None else int(value)

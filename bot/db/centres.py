@@ -9,7 +9,8 @@ import aiosqlite
 
 from bot.clock import from_db, to_db
 from bot.db.database import Database
-from bot.domain import Centre, DigestRecipient, Role, StaffMember
+from bot.db.users import UsersRepo
+from bot.domain import Centre, DigestRecipient, Role, SeenUser, StaffMember
 
 
 def _centre(row: aiosqlite.Row) -> Centre:
@@ -178,7 +179,9 @@ class StaffRepo:
             used_by=row["used_by"],
         )
 
-    async def redeem(self, invite: InviteRow, user_id: int, now: datetime) -> bool:
+    async def redeem(
+        self, invite: InviteRow, user_id: int, now: datetime, person: SeenUser | None = None
+    ) -> bool:
         """Use the invite once and grant its role, in one transaction.
 
         False if somebody used it first (the `used_at IS NULL` guard), so two people
@@ -186,12 +189,17 @@ class StaffRepo:
         """
         stamp = to_db(now)
         async with self._db.transaction() as tx:
-            used = await tx.execute(
-                "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ? AND used_at IS NULL",
+            free = await tx.fetchval(
+                "SELECT 1 FROM invites WHERE id = ? AND used_at IS NULL", (invite.id,)
+            )
+            if free is None:
+                return False
+            if person is not None:  # stored for the role: the row the invite will name
+                await UsersRepo(tx).touch(person, now)
+            await tx.execute(
+                "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?",
                 (user_id, stamp, invite.id),
             )
-            if used != 1:
-                return False
             await tx.execute(
                 """
                 INSERT INTO staff (user_id, role, centre_id, granted_at, invite_id)

@@ -2,6 +2,8 @@
 
 The packages on PyPI that do this open their own synchronous sqlite3 connection;
 this one shares the process's aiosqlite connection and its transaction discipline.
+Each row keeps its user's id in a column of its own, so deleting a student's data
+finds it like any other row about them.
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ class SQLiteStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         await self._db.execute(
             """
-            INSERT INTO fsm_states (key, state, updated_at) VALUES (?, ?, ?)
+            INSERT INTO fsm_states (key, user_id, state, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET state = excluded.state,
                                             updated_at = excluded.updated_at
             """,
-            (self._key(key), value, to_db(self._clock.now())),
+            (self._key(key), key.user_id, value, to_db(self._clock.now())),
         )
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -58,11 +60,11 @@ class SQLiteStorage(BaseStorage):
         payload = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))
         await self._db.execute(
             """
-            INSERT INTO fsm_states (key, data, updated_at) VALUES (?, ?, ?)
+            INSERT INTO fsm_states (key, user_id, data, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET data = excluded.data,
                                             updated_at = excluded.updated_at
             """,
-            (self._key(key), payload, to_db(self._clock.now())),
+            (self._key(key), key.user_id, payload, to_db(self._clock.now())),
         )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:

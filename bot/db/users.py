@@ -26,7 +26,17 @@ def _user(row: aiosqlite.Row) -> User:
         last_seen_at=from_db(row["last_seen_at"]),
         blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
         news_off_at=from_db(row["news_off_at"]) if row["news_off_at"] else None,
+        consent_version=row["consent_version"],
     )
+
+
+# A user's row with the version of the notice they last agreed to.
+SELECT_USER = """
+SELECT users.*,
+       (SELECT version FROM consents WHERE consents.user_id = users.id
+         ORDER BY agreed_at DESC, version DESC LIMIT 1) AS consent_version
+  FROM users WHERE id = ?
+"""
 
 
 class UsersRepo:
@@ -76,12 +86,12 @@ class UsersRepo:
                         seen.id,
                     ),
                 )
-            row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (seen.id,))
+            row = await tx.fetchone(SELECT_USER, (seen.id,))
         assert row is not None
         return _user(row), created
 
     async def get(self, user_id: int) -> User | None:
-        row = await self._db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        row = await self._db.fetchone(SELECT_USER, (user_id,))
         return _user(row) if row else None
 
     async def set_source_if_empty(self, user_id: int, source: str) -> bool:

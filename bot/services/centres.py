@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from bot.clock import Clock
 from bot.db.centres import CentreCounts, CentresRepo, StaffRepo
-from bot.domain import Centre, Role, StaffMember
+from bot.domain import Centre, Role, SeenUser, StaffMember
 from bot.services.staff import StaffService
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,14 @@ class CentresService:
         )
         return Invite(INVITE_PREFIX + secret, expires_at)
 
-    async def accept(self, payload: str, user_id: int) -> Joined | Refused:
-        """Open an invite link: the first person to open it in time gets its role."""
+    async def accept(
+        self, payload: str, user_id: int, person: SeenUser | None = None
+    ) -> Joined | Refused:
+        """Open an invite link: the first person to open it in time gets its role.
+
+        `person` is stored with the role when the bot knows nothing of them yet: staff
+        are stored for their role and need no student's consent; a refused invite
+        stores nothing."""
         if not payload.startswith(INVITE_PREFIX):
             return Refused(InviteRefusal.UNKNOWN)
         invite = await self._staff_repo.invite(_hash(payload.removeprefix(INVITE_PREFIX)))
@@ -173,7 +179,7 @@ class CentresService:
             return Refused(InviteRefusal.USED)
         if self._clock.now() >= invite.expires_at:
             return Refused(InviteRefusal.EXPIRED)
-        if not await self._staff_repo.redeem(invite, user_id, self._clock.now()):
+        if not await self._staff_repo.redeem(invite, user_id, self._clock.now(), person):
             return Refused(InviteRefusal.USED)
         self._staff.forget(user_id)
         log.info("user %d joined as %s (invite %d)", user_id, invite.role, invite.id)

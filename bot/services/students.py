@@ -10,8 +10,9 @@ from bot.db.centres import CentresRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.deeplinks import parse_start_payload
-from bot.domain import Centre, SeenUser, User
+from bot.domain import Centre, SeenUser, User, Visit
 from bot.services.centres import INVITE_PREFIX
+from bot.services.staff import StaffService
 
 SHARE_PAYLOAD = "share"
 """The source of a link shared by a student who belongs to no centre."""
@@ -21,19 +22,37 @@ log = logging.getLogger(__name__)
 
 class StudentService:
     def __init__(
-        self, users: UsersRepo, tips: TipsRepo, centres: CentresRepo, clock: Clock
+        self,
+        users: UsersRepo,
+        tips: TipsRepo,
+        centres: CentresRepo,
+        clock: Clock,
+        *,
+        staff: StaffService,
+        consent_version: str,
     ) -> None:
         self._users = users
         self._tips = tips
         self._centres = centres
         self._clock = clock
+        self._staff = staff
+        self.consent_version = consent_version
+        """The version of the personal data notice in force (see PrivacyService)."""
 
-    async def visit(self, seen: SeenUser) -> tuple[User, bool]:
-        """Record a visit; returns the stored user and whether this visit created them.
+    async def visit(self, seen: SeenUser) -> Visit:
+        """Who wrote, and record the visit only if the bot may: a student who agreed to
+        the current notice, or staff (their role is why they are stored, see the README).
 
-        A user who writes again is reachable again.
+        Anyone else is not written down: a newcomer stays unknown until they agree, a
+        student whose consent is to an older notice is loaded but not touched. A user
+        who writes again is reachable again.
         """
-        return await self._users.touch(seen, self._clock.now())
+        stored = await self._users.get(seen.id)
+        consented = stored is not None and stored.consent_version == self.consent_version
+        if consented or (await self._staff.access(seen.id)).is_staff:
+            user, _created = await self._users.touch(seen, self._clock.now())
+            return Visit(user, consented)
+        return Visit(stored, consented=False)
 
     async def arrived(self, user: User, start_args: str | None) -> Centre | None:
         """Remember where a student came from (first touch wins for both the source and

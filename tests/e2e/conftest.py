@@ -14,7 +14,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,8 @@ import pytest
 
 from bot.app import App, build_app
 from bot.clock import Clock
-from bot.emulator import Emulator, Student
-from tests.support import TEST_TOKEN, make_settings
+from bot.emulator import Emulator, EmuMessage, Student
+from tests.support import TEST_TOKEN, make_settings, text_of
 
 READY_TIMEOUT = 30.0  # generous: CI machines are shared and a cold start can be slow
 POLLING, WEBHOOK = "polling", "webhook"
@@ -104,6 +104,12 @@ class RunningBot:
         await self.stop()
         return await self.start()
 
+    async def __aenter__(self) -> App:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
 
 @dataclass
 class BotProcess:
@@ -182,15 +188,54 @@ async def running(emu: Emulator, tmp_path: Path, transport: str) -> AsyncIterato
         await bot.stop()
 
 
+AGREE = {"ru": "✅ Согласен", "en": "✅ I agree"}
+"""The consent button of the personal data notice, by the student's language."""
+
+
+async def agree(student: Student, payload: str | None = None) -> EmuMessage:
+    """The one way a test's student gives consent, as a person does: /start (with a
+    deep link's `payload`), the personal data notice, **Agree**. Returns the greeting
+    that follows (the quiz button under it)."""
+    await student.send("/start" if payload is None else f"/start {payload}")
+    notice = await student.expect_message()
+    language = "en" if str(student.profile["language_code"]).startswith("en") else "ru"
+    assert ("personal data" if language == "en" else "персональные данные") in text_of(notice)
+    await student.press(AGREE[language], message=notice)
+    return await student.expect_message()
+
+
 @pytest.fixture
-def student(emu: Emulator, running: RunningBot) -> Student:
+def newcomer(emu: Emulator, running: RunningBot) -> Student:
+    """A student who has not agreed to the personal data notice yet."""
     return Student(emu, user_id=1001, first_name="Аня", language_code="ru")
 
 
 @pytest.fixture
-def make_student(emu: Emulator, running: RunningBot) -> Callable[..., Student]:
-    def make(user_id: int, first_name: str = "Student", language_code: str = "ru") -> Student:
-        return Student(emu, user_id=user_id, first_name=first_name, language_code=language_code)
+async def student(newcomer: Student) -> Student:
+    """The same student, once they agreed (their chat then shows the greeting)."""
+    await agree(newcomer)
+    return newcomer
+
+
+MakeStudent = Callable[..., Awaitable[Student]]
+
+
+@pytest.fixture
+def make_student(emu: Emulator, running: RunningBot) -> MakeStudent:
+    """`await make_student(id, name, language)`: another student, who agreed unless
+    `agreed=False`."""
+
+    async def make(
+        user_id: int,
+        first_name: str = "Student",
+        language_code: str = "ru",
+        *,
+        agreed: bool = True,
+    ) -> Student:
+        made = Student(emu, user_id=user_id, first_name=first_name, language_code=language_code)
+        if agreed:
+            await agree(made)
+        return made
 
     return make
 
@@ -228,4 +273,12 @@ async def bot_process(
             await process.kill()
 
 
-__all__ = ["BotProcess", "RunningBot", "both_transports", "signal", "wait_polling"]
+__all__ = [
+    "BotProcess",
+    "MakeStudent",
+    "RunningBot",
+    "agree",
+    "both_transports",
+    "signal",
+    "wait_polling",
+]

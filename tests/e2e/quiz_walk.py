@@ -46,7 +46,7 @@ async def next_screen(student: Student) -> EmuMessage:
 
 async def press_data(student: Student, message: EmuMessage, data: QuizCb) -> dict[str, object]:
     query = await student.emu.press(student.user_id, message.message_id, data.pack())
-    return await student.emu.wait_callback_answer(query)
+    return await student.emu.wait_callback_answer(query, timeout=student.timeout)
 
 
 async def press_option(student: Student, message: EmuMessage, option: str) -> dict[str, object]:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.emulator import Emulator, EmuMessage, Fault, Student
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, agree
 from tests.e2e.test_centres import ADMIN, START_LINK, person, staff_menu
 from tests.support import text_of
 
@@ -45,8 +45,7 @@ async def operator_of(emu: Emulator) -> Student:
 async def students(emu: Emulator, count: int, first: int = 5000) -> list[Student]:
     people = [person(emu, first + n, f"Студент{n}", "ru") for n in range(count)]
     for student in people:
-        await student.send("/start")
-        await student.expect_message()
+        await agree(student)
     return people
 
 
@@ -166,8 +165,7 @@ async def test_a_scheduled_tip_goes_at_its_time_in_each_language(
         operator = await operator_of(emu)
         ru = (await students(emu, 1, first=5100))[0]
         en = person(emu, 5200, "Emma", "en")
-        await en.send("/start")
-        await en.expect_message()
+        await agree(en)
 
         await operator.send("/broadcast")
         first = await operator.expect_message()

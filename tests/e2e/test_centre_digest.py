@@ -85,4 +85,5 @@ async def test_an_expired_invite_is_refused(
     assert "expired" in text_of(await late.expect_message())
     assert await staff_menu(emu, late.user_id) == set()
     await late.send("/stats")
-    assert "I don't know this command" in text_of(await late.expect_message())
+    # No statistics: asked, like anyone the bot does not know, to read the notice.
+    assert "how I handle your data" in text_of(await late.expect_message())

@@ -24,7 +24,7 @@ from handlers.staff.callbacks import (
     StatsAction,
     StatsCb,
 )
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, agree
 from tests.e2e.quiz_walk import best, next_screen, walk, with_track
 from tests.support import text_of
 
@@ -64,8 +64,7 @@ async def create_centre(admin: Student, name: str) -> tuple[str, str]:
 
 
 async def finish_quiz(student: Student, code: str, track: str) -> None:
-    await student.send(f"/start {code}")
-    await student.expect_message()
+    await agree(student, code)  # the centre's code travels with the consent
     await student.press("Пройти тест")
     screen = await next_screen(student)
     pick = with_track(track, best)
@@ -210,8 +209,7 @@ async def test_students_and_other_managers_are_refused_everywhere(
     await manager_b.send(f"/start {invite_b}")
     await manager_b.expect_message()
     student = person(emu, 2001, "Student")
-    await student.send("/start")
-    await student.expect_message()
+    await agree(student)
     centre_a = 1  # the first centre created
     # The admin's draft broadcast, and an operator: neither may be touched by others.
     await admin.send("/broadcast")
@@ -224,6 +222,10 @@ async def test_students_and_other_managers_are_refused_everywhere(
     operator = person(emu, 9201, "Olga")
     await operator.send(f"/start {operator_invite}")
     await operator.expect_message()
+    # Staff use the student's side only once they agreed to the notice, as students;
+    # then a command or button of another role is refused like any unknown one.
+    for member in (manager_b, operator):
+        await agree(member)
 
     for intruder in (student, manager_b, operator):
         for command in STAFF_COMMANDS:
@@ -320,7 +322,8 @@ async def test_an_admin_runs_a_centre_from_its_card(emu: Emulator, staffed: Runn
     assert answer.get("text") == "Revoked."
     assert await staff_menu(emu, manager.user_id) == set()
     await manager.send("/stats")
-    assert "I don't know this command" in text_of(await manager.expect_message())
+    # No statistics: like anyone who never agreed to the notice, they are asked to.
+    assert "how I handle your data" in text_of(await manager.expect_message())
 
     # Archived: the link adds no one; the admin still sees the centre's statistics.
     await admin.send("/centres")
@@ -337,8 +340,7 @@ async def test_an_admin_runs_a_centre_from_its_card(emu: Emulator, staffed: Runn
     shelf = await admin.expect_edit(listing)
     assert "Центр карьеры «Альфа»" in text_of(shelf)
     newcomer = person(emu, 2001, "Nina", "en")
-    await newcomer.send(f"/start {code}")
-    assert "You came through" not in text_of(await newcomer.expect_message())
+    assert "You came through" not in text_of(await agree(newcomer, code))
 
     await admin.send("/stats")
     choice = await admin.expect_message()

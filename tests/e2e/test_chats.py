@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.emulator import Emulator, Student
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import RunningBot, agree
 from tests.support import text_of
 
 GROUP = -1001234567890
@@ -29,8 +29,7 @@ async def user_rows(running: RunningBot) -> int:
 async def settle(emu: Emulator, running: RunningBot) -> None:
     """Until every injected update was fetched and handled (a private reply is the marker)."""
     marker = Student(emu, user_id=3999, first_name="Маркер", language_code="ru")
-    await marker.send("/help")
-    await marker.expect_message()
+    await agree(marker)
     assert running.app is not None
     await running.app.inflight.drain(5)
 

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     WEBHOOK_SECRET,
     BotProcess,
     RunningBot,
+    agree,
     both_transports,
     subprocess_env,
 )
@@ -56,9 +57,10 @@ async def test_sigterm_stops_gracefully_and_never_logs_the_token(
 ) -> None:
     process = bot_process()
     await process.start()
-    student = Student(emu, user_id=3001, first_name="Лена", language_code="ru")
-    await student.send("/start")
-    assert text_of(await student.expect_message()).startswith("Привет, Лена!")
+    student = Student(emu, user_id=3001, first_name="Лена", username="lena_k", language_code="ru")
+    assert text_of(await agree(student)).startswith("Привет, Лена!")
+    await student.send("Мой секретный вопрос про зарплату")
+    await student.expect_message()
 
     code = await process.signal(signal.SIGTERM)
 
@@ -67,6 +69,10 @@ async def test_sigterm_stops_gracefully_and_never_logs_the_token(
     assert "Traceback" not in process.text
     assert SECRET not in process.text
     assert WEBHOOK_SECRET not in process.text
+    # Even at DEBUG the log names nobody and quotes nothing a student wrote.
+    assert "user 3001 agreed" in process.text
+    for personal in ("Лена", "lena_k", "секретный"):
+        assert personal not in process.text
 
 
 async def start_then_slow_reply(
@@ -104,8 +110,7 @@ async def test_kill_and_restart_loses_nothing(
     first = bot_process()
     await first.start()
     student = Student(emu, user_id=3002, first_name="Олег", language_code="ru")
-    await student.send("/start centre_k")
-    await student.expect_message()
+    await agree(student, "centre_k")
     await first.kill()
 
     second = bot_process()

@@ -3,8 +3,6 @@ and back on, from the settings screen or from any message that carries the butto
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
@@ -12,7 +10,7 @@ from bot.db.users import UsersRepo
 from bot.domain import User
 from bot.emulator import EmuMessage, Student, tiny_png
 from handlers.news import news_off_button
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import MakeStudent, RunningBot
 from tests.support import text_of
 
 FAIR = "https://example.org/fair"
@@ -127,9 +125,9 @@ async def test_news_button_under_a_broadcast_turns_news_off_and_on(
 
 
 async def test_news_button_under_a_photo_keeps_the_photo_and_caption(
-    make_student: Callable[..., Student], running: RunningBot
+    make_student: MakeStudent, running: RunningBot
 ) -> None:
-    john = make_student(2101, "John", "en")
+    john = await make_student(2101, "John", "en")
     await john.send("/start")
     await john.expect_message()
     assert running.app is not None

@@ -58,9 +58,13 @@ async def test_chat_in_the_terminal(tmp_path: Path) -> None:
     assert "Playground:" in banner
     proc.stdin.write(b"/start\n")
     await proc.stdin.drain()
+    notice = await read_until(proc.stdout, "Согласен")
+    assert "персональные данные" in notice
+    assert notice.count("── bot ──") == 1, "only the bot's messages are echoed"
+    proc.stdin.write(b"1\n")
+    await proc.stdin.drain()
     greeting = await read_until(proc.stdout, "/help")
     assert "Привет, Ира!" in greeting
-    assert greeting.count("── bot ──") == 1, "only the bot's messages are echoed"
     proc.stdin.write(b"/quit\n")
     await proc.stdin.drain()
     rest, _ = await asyncio.wait_for(proc.communicate(), 20)
@@ -115,14 +119,15 @@ def test_buttons_are_numbered_and_pressed_by_number_or_text() -> None:
 
 async def test_piped_input_is_answered_before_leaving(tmp_path: Path) -> None:
     proc = await spawn_playground(tmp_path, tmp_path / "play.sqlite3")
-    out, _ = await asyncio.wait_for(proc.communicate(b"/start\n1\n"), 60)
+    out, _ = await asyncio.wait_for(proc.communicate(b"/start\n1\n1\n"), 60)
     text = out.decode("utf-8", "replace")
     assert proc.returncode == 0, text
     assert "Traceback" not in text
+    agreed = text.index("(pressed [1] ✅ Согласен on #2)")
     greeting = text.index("Привет, Ира!")
-    pressed = text.index("(pressed [1] Пройти тест on #2)")
+    pressed = text.index("(pressed [1] Пройти тест on #3)")
     intro = text.index("Подходит ли вам работа в службе поддержки?")
-    assert greeting < pressed < intro, "each line waits for the answer to the one before"
+    assert agreed < greeting < pressed < intro, "each line waits for the answer to the one before"
     assert re.search(r"\[1\] Начнём ▶\s+\[2\] ⏸ Пауза", text), text
 
 
@@ -199,6 +204,11 @@ async def typing(
         session = Typing(task, write, out)
         started.append(session)
         await session.until("Playground:")
+        # The person agrees to the personal data notice first, as every student does.
+        session.type("/start")
+        await session.until(r"\[1\] ✅ Согласен")
+        session.type("1")
+        await session.until(r"Привет, Ира!(?:.*\n)*?.*\[1\] Пройти тест")
         return session
 
     yield start
@@ -267,7 +277,7 @@ async def test_numbers_address_live_keyboards_only(typing: Callable[[], Awaitabl
     await chat.until(rf"\(pressed \[2\] 🤷 Не про меня on #{tip}\)")
     await chat.until(r"\(pop-up\) Спасибо, учту\.")
     chat.type("9")
-    await chat.until(rf"\(no button 9 on #{tip}, .* Older messages with buttons: #{overview} ")
+    await chat.until(rf"\(no button 9 on #{tip}, .* Older messages with buttons: .*#{overview} ")
     chat.type(f"#{tip + 50}.1")
     await chat.until(rf"\(message #{tip + 50} has no buttons now; messages with buttons: ")
     chat.type("\\7")  # sent as text on purpose: the bot does not understand it

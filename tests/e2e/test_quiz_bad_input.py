@@ -11,7 +11,7 @@ import pytest
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act, QuizCb, ResultCb
-from tests.e2e.conftest import BotProcess, RunningBot
+from tests.e2e.conftest import BotProcess, MakeStudent, RunningBot, agree
 from tests.e2e.quiz_walk import (
     advance,
     best,
@@ -103,11 +103,9 @@ async def test_button_of_a_finished_attempt_is_stale(student: Student, running: 
     assert await repo(running).active(student.user_id, "support_role") is None
 
 
-async def test_forged_callbacks_are_refused(
-    make_student: Callable[..., Student], running: RunningBot
-) -> None:
-    alice = make_student(5001, "Алиса")
-    mallory = make_student(5002, "Мэллори")
+async def test_forged_callbacks_are_refused(make_student: MakeStudent, running: RunningBot) -> None:
+    alice = await make_student(5001, "Алиса")
+    mallory = await make_student(5002, "Мэллори")
     alice_screen = await at_first_question(alice)
     mallory_screen = await at_first_question(mallory)
     alice_step = step_of(alice_screen)
@@ -184,6 +182,7 @@ async def test_kill_and_restart_in_the_middle_of_an_attempt(
     first = bot_process()
     await first.start()
     student = Student(emu, user_id=6001, first_name="Рита", language_code="ru")
+    await agree(student)
     screen = await begin(student)
     for _ in range(4):  # welcome + three questions
         screen = await advance(student, screen, best)
@@ -233,11 +232,9 @@ async def test_button_of_an_old_quiz_version_starts_over_cleanly(
     assert await answer_count(running, student.user_id) == before  # the press recorded nothing
 
 
-async def test_someone_elses_result_is_not_shown(
-    make_student: Callable[..., Student], emu: Emulator
-) -> None:
-    alice = make_student(5101, "Алиса")
-    mallory = make_student(5102, "Мэллори")
+async def test_someone_elses_result_is_not_shown(make_student: MakeStudent, emu: Emulator) -> None:
+    alice = await make_student(5101, "Алиса")
+    mallory = await make_student(5102, "Мэллори")
     await walk(alice, await at_first_question(alice), best)
     await mallory.send("/results")
     listing = await mallory.expect_message()

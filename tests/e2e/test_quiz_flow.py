@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
 
 import pytest
 
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act
-from tests.e2e.conftest import RunningBot, both_transports
+from tests.e2e.conftest import MakeStudent, RunningBot, both_transports
 from tests.e2e.quiz_walk import (
     QUIZ,
     advance,
@@ -234,9 +233,9 @@ async def test_results_history_and_retake_shows_the_change(student: Student) -> 
 
 
 async def test_english_student_takes_the_quiz_in_english(
-    make_student: Callable[..., Student],
+    make_student: MakeStudent,
 ) -> None:
-    john = make_student(4242, "John", "en")
+    john = await make_student(4242, "John", "en")
     await john.send("/start")
     await john.expect_message()
     await john.press("Take the quiz")

@@ -4,11 +4,10 @@ the bot does not understand."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from bot.db.users import UsersRepo
 from bot.emulator import Emulator, Student
-from tests.e2e.conftest import RunningBot, both_transports
+from tests.e2e.conftest import MakeStudent, RunningBot, agree, both_transports
 from tests.support import text_of
 
 
@@ -19,10 +18,10 @@ def users_of(running: RunningBot) -> UsersRepo:
 
 @both_transports
 async def test_start_greets_in_russian_and_records_the_user(
-    student: Student, running: RunningBot
+    newcomer: Student, running: RunningBot
 ) -> None:
-    await student.send("/start")
-    reply = await student.expect_message()
+    student = newcomer
+    reply = await agree(student)
     assert text_of(reply).startswith("Привет, Аня!")
     assert "службе поддержки" in text_of(reply)
     await student.expect_no_message(within=0.3)
@@ -34,29 +33,21 @@ async def test_start_greets_in_russian_and_records_the_user(
     assert user.source is None
 
 
-async def test_start_in_english_for_english_telegram(
-    make_student: Callable[..., Student],
-) -> None:
-    john = make_student(2002, "John", "en")
-    await john.send("/start")
-    reply = await john.expect_message()
+async def test_start_in_english_for_english_telegram(make_student: MakeStudent) -> None:
+    john = await make_student(2002, "John", "en", agreed=False)
+    reply = await agree(john)
     assert text_of(reply).startswith("Hi, John!")
     assert "customer support" in text_of(reply)
 
 
-async def test_unknown_language_falls_back_to_russian(
-    make_student: Callable[..., Student],
-) -> None:
-    taras = make_student(2003, "Тарас", "uk")
-    await taras.send("/start")
-    assert text_of(await taras.expect_message()).startswith("Привет, Тарас!")
+async def test_unknown_language_falls_back_to_russian(make_student: MakeStudent) -> None:
+    taras = await make_student(2003, "Тарас", "uk", agreed=False)
+    assert text_of(await agree(taras)).startswith("Привет, Тарас!")
 
 
 async def test_second_start_is_a_welcome_back_and_keeps_one_row(
     student: Student, running: RunningBot
 ) -> None:
-    await student.send("/start")
-    await student.expect_message()
     await student.send("/start")
     reply = await student.expect_message()
     assert text_of(reply).startswith("С возвращением, Аня!")
@@ -65,9 +56,9 @@ async def test_second_start_is_a_welcome_back_and_keeps_one_row(
 
 
 @both_transports
-async def test_deep_link_source_first_touch_wins(student: Student, running: RunningBot) -> None:
-    await student.send("/start centre_msu")
-    assert text_of(await student.expect_message()).startswith("Привет")
+async def test_deep_link_source_first_touch_wins(newcomer: Student, running: RunningBot) -> None:
+    student = newcomer
+    assert text_of(await agree(student, "centre_msu")).startswith("Привет")
     await student.send("/start centre_other")
     await student.expect_message()
     user = await users_of(running).get(student.user_id)
@@ -78,8 +69,6 @@ async def test_deep_link_source_first_touch_wins(student: Student, running: Runn
 async def test_source_is_set_on_a_later_visit_if_none_yet(
     student: Student, running: RunningBot
 ) -> None:
-    await student.send("/start")
-    await student.expect_message()
     await student.send("/start centre_late")
     await student.expect_message()
     user = await users_of(running).get(student.user_id)
@@ -87,18 +76,18 @@ async def test_source_is_set_on_a_later_visit_if_none_yet(
     assert user.source == "centre_late"
 
 
-async def test_malformed_payload_is_ignored_safely(student: Student, running: RunningBot) -> None:
-    await student.send("/start <b>drop table</b>;" + "x" * 100)
-    assert text_of(await student.expect_message()).startswith("Привет, Аня!")
+async def test_malformed_payload_is_ignored_safely(newcomer: Student, running: RunningBot) -> None:
+    student = newcomer
+    greeting = await agree(student, "<b>drop table</b>;" + "x" * 100)
+    assert text_of(greeting).startswith("Привет, Аня!")
     user = await users_of(running).get(student.user_id)
     assert user is not None
     assert user.source is None
 
 
-async def test_name_with_html_is_shown_as_text(make_student: Callable[..., Student]) -> None:
-    mallory = make_student(2004, "<b>Mal</b> & Co", "en")
-    await mallory.send("/start")
-    reply = await mallory.expect_message()
+async def test_name_with_html_is_shown_as_text(make_student: MakeStudent) -> None:
+    mallory = await make_student(2004, "<b>Mal</b> & Co", "en", agreed=False)
+    reply = await agree(mallory)
     assert text_of(reply).startswith("Hi, <b>Mal</b> & Co!")
 
 
@@ -106,7 +95,8 @@ async def test_help_lists_the_commands(student: Student) -> None:
     await student.send("/help")
     reply = await student.expect_message()
     assert "Что я умею" in text_of(reply)
-    for command in ("/start", "/quiz", "/results", "/tips", "/settings", "/language", "/help"):
+    commands = ("/start", "/quiz", "/results", "/tips", "/settings", "/language", "/help")
+    for command in (*commands, "/privacy", "/my_data", "/delete_me"):
         assert command in text_of(reply)
 
 
@@ -119,6 +109,7 @@ async def test_command_menu_is_set_in_both_languages(running: RunningBot, emu: E
         == set(en)
         == default
         == {"start", "quiz", "results", "tips", "settings", "language", "help"}
+        | {"privacy", "my_data", "delete_me"}
     )
     assert ru["help"] == "Что умеет этот бот"
     assert en["help"] == "What this bot can do"
@@ -148,8 +139,8 @@ async def test_very_long_message_gets_a_hint(student: Student) -> None:
 
 @both_transports
 async def test_stale_button_is_answered(student: Student, emu: Emulator) -> None:
-    await student.send("/start")
-    greeting = await student.expect_message()
+    greeting = student.last_message
+    assert greeting is not None
     query_id = await emu.press(student.user_id, greeting.message_id, "no-such-button")
     answer = await emu.wait_callback_answer(query_id)
     assert answer["text"] == "Эта кнопка уже неактуальна."
@@ -158,8 +149,6 @@ async def test_stale_button_is_answered(student: Student, emu: Emulator) -> None
 async def test_blocking_the_bot_is_recorded_and_writing_again_clears_it(
     student: Student, running: RunningBot, emu: Emulator
 ) -> None:
-    await student.send("/start")
-    await student.expect_message()
     repo = users_of(running)
 
     emu.block(student.user_id)

@@ -19,7 +19,7 @@ from bot.quiz.snapshot import StoredProfile
 from bot.tips.catalogue import load_tips
 from bot.tips.planner import order_tips
 from handlers.tips import TipCb
-from tests.e2e.conftest import BotProcess, RunningBot
+from tests.e2e.conftest import BotProcess, RunningBot, agree
 from tests.e2e.quiz_walk import ROOT, advance, best, walk, with_track, worst
 from tests.e2e.test_quiz_flow import begin
 from tests.support import text_of
@@ -53,8 +53,10 @@ async def tipsbot(emu: Emulator, tmp_path: Path, clock: FrozenClock) -> AsyncIte
 
 
 @pytest.fixture
-def anya(emu: Emulator, tipsbot: RunningBot) -> Student:
-    return Student(emu, user_id=7001, first_name="Аня", language_code="ru")
+async def anya(emu: Emulator, tipsbot: RunningBot) -> Student:
+    student = Student(emu, user_id=7001, first_name="Аня", language_code="ru")
+    await agree(student)
+    return student
 
 
 def tip_of(message: EmuMessage) -> str | None:
@@ -315,6 +317,7 @@ async def test_kill_and_restart_sends_each_due_tip_exactly_once(
     first = bot_process(**env)
     await first.start()
     student = Student(emu, user_id=7002, first_name="Гоша", language_code="ru")
+    await agree(student)
     await student.send("/tips")
     screen = await student.expect_message()
     await student.press("📬 Получать советы", message=screen)
@@ -377,6 +380,7 @@ async def test_quiz_reminder_waits_for_the_students_daytime(
     await bot.start()
     try:
         student = Student(emu, user_id=7003, first_name="Ника", language_code="ru")
+        await agree(student)
         screen = await begin(student)
         await advance(student, screen, best)
         clock.advance(timedelta(days=1, hours=10))  # 22:00 in Moscow

@@ -29,6 +29,10 @@ async def add_user(db: Database, user_id: int, **columns: Any) -> None:
     names = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     await db.execute(f"INSERT INTO users ({names}) VALUES ({marks})", list(values.values()))
+    await db.execute(
+        "INSERT INTO consents (user_id, version, locale, agreed_at) VALUES (?, 'v1', 'ru', ?)",
+        (user_id, to_db(T0)),
+    )
 
 
 async def finish(db: Database, user_id: int, band: str, recommended: str) -> None:
@@ -61,6 +65,8 @@ async def people(db: Database) -> Database:
     await add_user(db, 13, blocked_at=to_db(T0))  # blocked the bot
     await add_user(db, 14, news_off_at=to_db(T0))  # said no to news
     await add_user(db, 15)  # a centre manager
+    await add_user(db, 16)  # stored before the consent notice existed, never agreed
+    await db.execute("DELETE FROM consents WHERE user_id = 16")
     await db.execute(
         "INSERT INTO staff (user_id, role, centre_id, granted_at) VALUES (15, 'manager', 1, ?)",
         (to_db(T0),),
@@ -82,7 +88,7 @@ def params(audience: Audience) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("audience", "expected"),
     [
-        (Audience(), 3),  # 10, 11, 12: not the blocked, the news-off, the staff
+        (Audience(), 3),  # 10, 11, 12: not the blocked, the news-off, the staff, 16
         (Audience(centre_id=1), 2),
         (Audience(band="high"), 1),
         (Audience(specialisation="comm"), 1),

@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.db.centres import CentresRepo, StaffRepo
+from bot.db.privacy import PrivacyRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.domain import Centre, Role, SeenUser, User
@@ -42,15 +43,33 @@ def centres(db: Database, staff: StaffService, clock: FrozenClock) -> CentresSer
     return CentresService(CentresRepo(db), StaffRepo(db), staff, clock, timedelta(days=7))
 
 
+NOTICE = "v1"
+
+
+class Students(StudentService):
+    """Students who agree to the notice the first time they write."""
+
+    def __init__(self, db: Database, clock: FrozenClock, staff: StaffService) -> None:
+        super().__init__(
+            UsersRepo(db), TipsRepo(db), CentresRepo(db), clock, staff=staff, consent_version=NOTICE
+        )
+        self.consents = PrivacyRepo(db)
+
+
 @pytest.fixture
-def students(db: Database, clock: FrozenClock) -> StudentService:
-    return StudentService(UsersRepo(db), TipsRepo(db), CentresRepo(db), clock)
+def students(db: Database, clock: FrozenClock, staff: StaffService) -> Students:
+    return Students(db, clock, staff)
 
 
 async def visit(
-    students: StudentService, user_id: int, args: str | None = None
+    students: Students, user_id: int, args: str | None = None
 ) -> tuple[User, Centre | None]:
-    user, _created = await students.visit(SeenUser(user_id, f"u{user_id}"))
+    """A student who agreed to the notice writes (with a deep link's `args`)."""
+    seen = SeenUser(user_id, f"u{user_id}")
+    if (await students.visit(seen)).user is None:
+        await students.consents.agree(seen, NOTICE, "ru", T0)
+    user = (await students.visit(seen)).user
+    assert user is not None
     return user, await students.arrived(user, args)
 
 
@@ -69,7 +88,7 @@ async def test_an_invite_works_once_and_only_in_time(
     db: Database,
     centres: CentresService,
     staff: StaffService,
-    students: StudentService,
+    students: Students,
     clock: FrozenClock,
 ) -> None:
     centre = await centres.create("Alpha", ADMIN)
@@ -102,7 +121,7 @@ async def test_an_invite_works_once_and_only_in_time(
 
 
 async def test_a_revoked_manager_loses_the_centre(
-    centres: CentresService, staff: StaffService, students: StudentService
+    centres: CentresService, staff: StaffService, students: Students
 ) -> None:
     alpha = await centres.create("Alpha", ADMIN)
     beta = await centres.create("Beta", ADMIN)
@@ -120,7 +139,7 @@ async def test_a_revoked_manager_loses_the_centre(
 
 
 async def test_students_belong_to_the_first_live_centre_they_came_through(
-    centres: CentresService, students: StudentService
+    centres: CentresService, students: Students
 ) -> None:
     alpha = await centres.create("Alpha", ADMIN)
     beta = await centres.create("Beta", ADMIN)
@@ -145,3 +164,24 @@ async def test_students_belong_to_the_first_live_centre_they_came_through(
     user, _ = await visit(students, 22)
     assert user.source == alpha.code
     assert user.centre_id == alpha.id
+
+
+async def test_an_invite_stores_a_newcomer_only_when_it_works(
+    db: Database, centres: CentresService, staff: StaffService, students: Students
+) -> None:
+    """Staff need no student's consent: a working invite stores the person for the
+    role; a refused one stores nothing about them."""
+    newcomer = SeenUser(30, "Вера", username="vera")
+    assert (await students.visit(newcomer)).user is None  # unknown, and still not stored
+    assert await db.fetchval("SELECT COUNT(*) FROM users WHERE id = 30") == 0
+    refused = await centres.accept(INVITE_PREFIX + "forged", 30, newcomer)
+    assert refused == Refused(InviteRefusal.UNKNOWN)
+    assert await db.fetchval("SELECT COUNT(*) FROM users WHERE id = 30") == 0
+
+    invite = await centres.invite(Role.OPERATOR, None, ADMIN)
+    assert isinstance(await centres.accept(invite.payload, 30, newcomer), Joined)
+    visit = await students.visit(newcomer)
+    assert visit.user is not None
+    assert visit.user.username == "vera"
+    assert not visit.consented  # staff, not yet a student who agreed
+    assert await staff.roles(30) == frozenset({Role.OPERATOR})

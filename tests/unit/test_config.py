@@ -194,6 +194,31 @@ def test_a_webhook_without_a_secret_is_refused_in_one_line() -> None:
     ]
 
 
+def test_personal_data_defaults() -> None:
+    s = load(bot_token=GOOD_TOKEN)
+    assert s.data_retention.days == 730
+    assert s.operator_name == ""
+    assert s.privacy_policy_url is None
+    assert s.privacy_unconfigured == ["OPERATOR_NAME", "OPERATOR_CONTACTS", "PRIVACY_POLICY_URL"]
+
+
+def test_personal_data_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("OPERATOR_NAME", "  МГУ, центр карьеры ")
+    monkeypatch.setenv("OPERATOR_CONTACTS", "privacy@example.edu")
+    monkeypatch.setenv("PRIVACY_POLICY_URL", "https://example.edu/privacy")
+    monkeypatch.setenv("DATA_RETENTION", "P365D")
+    s = load_settings(Settings, _env_file=None)
+    assert s.operator_name == "МГУ, центр карьеры"
+    assert str(s.privacy_policy_url) == "https://example.edu/privacy"
+    assert s.data_retention.days == 365
+    assert s.privacy_unconfigured == []
+
+
+def test_empty_policy_url_means_none() -> None:
+    assert load(bot_token=GOOD_TOKEN, privacy_policy_url=" ").privacy_policy_url is None
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
@@ -233,3 +258,18 @@ def test_every_setting_is_documented(field: str) -> None:
     env_example = (root / ".env.example").read_text(encoding="utf-8").splitlines()
     assert any(line.startswith(f"{variable}=") for line in env_example)
     assert variable in EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"data_retention": "P2Y"}, "DATA_RETENTION"),
+        ({"data_retention": "0"}, "DATA_RETENTION"),
+        ({"privacy_policy_url": "not a url"}, "PRIVACY_POLICY_URL"),
+        ({"operator_name": "x" * 201}, "OPERATOR_NAME"),
+    ],
+)
+def test_bad_personal_data_setting(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(bot_token=GOOD_TOKEN, **env)
+    assert caught.value.lines[0].startswith(f"Configuration error: {variable} is invalid")

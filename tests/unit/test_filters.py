@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 from aiogram.types import Chat
+from aiogram.types import User as TgUser
 
 from bot.domain import Role, User
 from bot.services.staff import StaffService
-from handlers.filters import GroupChat, HasRole, PrivateChat
+from handlers.filters import Consented, GroupChat, HasRole, NotConsented, PrivateChat
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 ADMIN, STUDENT = 100, 200
@@ -64,12 +65,25 @@ def test_a_role_filter_names_a_role() -> None:
         HasRole()
 
 
-async def test_private_chat_needs_a_known_user() -> None:
+async def test_private_chat_needs_a_person_in_a_private_chat() -> None:
     private = PrivateChat()
-    assert await private(EVENT, event_chat=PRIVATE, user=user(STUDENT))
-    assert not await private(EVENT, event_chat=PRIVATE, user=None)
-    assert not await private(EVENT, event_chat=GROUP, user=user(STUDENT))
-    assert not await private(EVENT, event_chat=None, user=user(STUDENT))
+    person = TgUser(id=STUDENT, is_bot=False, first_name="Имя")
+    robot = TgUser(id=STUDENT, is_bot=True, first_name="GroupAnonymousBot")
+    assert await private(EVENT, event_chat=PRIVATE, event_from_user=person)
+    assert not await private(EVENT, event_chat=PRIVATE, event_from_user=robot)
+    assert not await private(EVENT, event_chat=PRIVATE, event_from_user=None)
+    assert not await private(EVENT, event_chat=GROUP, event_from_user=person)
+    assert not await private(EVENT, event_chat=None, event_from_user=person)
+
+
+async def test_student_routers_need_a_stored_user_who_agreed_to_the_notice() -> None:
+    agreed, waiting = Consented(), NotConsented()
+    assert await agreed(EVENT, user=user(STUDENT), consented=True)
+    assert not await agreed(EVENT, user=user(STUDENT), consented=False)  # an older notice
+    assert not await agreed(EVENT, user=None, consented=False)
+    assert not await waiting(EVENT, user=user(STUDENT), consented=True)
+    assert await waiting(EVENT, user=user(STUDENT), consented=False)
+    assert await waiting(EVENT, user=None, consented=False)
 
 
 async def test_group_chat() -> None:

@@ -1,6 +1,6 @@
 import logging
 
-from bot.logs import MASK, RedactingFormatter
+from bot.logs import MASK, QUOTING_LOGGERS, RedactingFormatter, setup_logging
 
 TOKEN = "123456:SECRET-part-of-the-token-xyz"
 
@@ -37,3 +37,21 @@ def test_masks_the_webhook_secret_by_its_name() -> None:
     fmt = RedactingFormatter([TOKEN], "%(message)s", named={"WEBHOOK_SECRET": secret})
     text = fmt.format(record("header was %s, token %s", secret, TOKEN))
     assert text == "header was <WEBHOOK_SECRET>, token <BOT_TOKEN>"
+
+
+def test_debug_logging_never_quotes_the_database_parameters() -> None:
+    """aiosqlite logs every statement with its parameters at DEBUG: names, messages."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        setup_logging("DEBUG")
+        assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
+        for name in QUOTING_LOGGERS:
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
