@@ -37,12 +37,15 @@ async def test_a_backup_under_write_load_is_whole_and_serves_the_same_students(
     written = 0
     stop = asyncio.Event()
 
-    async def load() -> None:  # new students, one write after another, as fast as it goes
+    privacy = app.services.privacy
+
+    async def load() -> None:  # new students agreeing, one after another, as fast as it goes
         nonlocal written
         for user_id in LOAD_IDS:
             if stop.is_set():
                 return
-            await app.services.students.visit(SeenUser(id=user_id, first_name="Load"))
+            seen = SeenUser(id=user_id, first_name="Load")
+            assert await privacy.agree(seen, privacy.version, "ru", None) is not None
             written += 1
 
     writer = asyncio.create_task(load())

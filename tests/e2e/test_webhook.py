@@ -14,7 +14,14 @@ import pytest
 
 from bot.db.users import UsersRepo
 from bot.emulator import Emulator, Student
-from tests.e2e.conftest import POLLING, WEBHOOK, WEBHOOK_SECRET, RunningBot, subprocess_env
+from tests.e2e.conftest import (
+    POLLING,
+    WEBHOOK,
+    WEBHOOK_SECRET,
+    RunningBot,
+    agree,
+    subprocess_env,
+)
 from tests.support import text_of
 
 pytestmark = pytest.mark.parametrize("transport", [WEBHOOK])
@@ -44,7 +51,7 @@ def start_update(user_id: int, update_id: int = 900_001) -> dict[str, Any]:
 
 
 async def test_the_bot_sets_its_webhook_and_gets_pushed_updates(
-    running: RunningBot, emu: Emulator, student: Student
+    running: RunningBot, emu: Emulator, newcomer: Student
 ) -> None:
     assert running.app is not None
     (call,) = emu.calls_to("setWebhook")
@@ -55,11 +62,10 @@ async def test_the_bot_sets_its_webhook_and_gets_pushed_updates(
     )
     assert call.params.get("drop_pending_updates") in (None, False)
 
-    await student.send("/start")
-    assert text_of(await student.expect_message()).startswith("Привет, Аня!")
+    assert text_of(await agree(newcomer)).startswith("Привет, Аня!")  # /start, then Agree
     assert emu.calls_to("getUpdates") == []
-    await emu.wait_until(lambda: bool(emu.deliveries))  # answered once handled
-    assert [d.status for d in emu.deliveries] == [200]
+    await emu.wait_until(lambda: len(emu.deliveries) == 2)  # each answered once handled
+    assert [d.status for d in emu.deliveries] == [200, 200]
     assert emu.pending_updates == []
 
 
@@ -78,13 +84,15 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_handled(
         # The same update with the secret is handled: only the secret made the difference.
         right = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
         await asyncio.sleep(0.2)
-        assert await UsersRepo(running.app.db).get(STRANGER) is None
         assert emu.calls_to("sendMessage") == []
         async with http.post(url_of(running), json=start_update(STRANGER), headers=right) as r:
             assert r.status == 200
-    user = await UsersRepo(running.app.db).get(STRANGER)
-    assert user is not None
-    assert user.first_name == "Mallory"
+    # Handled before the request was answered: the notice went out (to a chat this
+    # emulator never saw, so it refused it), and nothing is stored before consent.
+    reply = emu.calls_to("sendMessage")[0]
+    assert reply.params["chat_id"] == STRANGER
+    assert "personal data" in reply.params["text"]
+    assert await UsersRepo(running.app.db).get(STRANGER) is None
 
 
 async def test_healthz_answers_while_the_database_does(running: RunningBot, tmp_path: Path) -> None:
