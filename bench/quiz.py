@@ -15,14 +15,17 @@ SEED = 12
 def table(students: int = STUDENTS, seed: int = SEED) -> str:
     quiz = load_content(content_folder(None)).quizzes["support_role"]
     bands = [b.id for b in quiz.outcomes.bands]
+    upper = bands[:2]
     lines = [
         f"quiz {quiz.id} v{quiz.version}, {students} students per strategy, seed {seed}",
-        "| strategy | " + " | ".join(bands) + " |",
-        "|---" * (len(bands) + 1) + "|",
+        "| strategy | " + " | ".join(bands) + f" | flagged | {' or '.join(upper)}, no flag |",
+        "|---" * (len(bands) + 3) + "|",
     ]
     for name, strategy in STRATEGIES.items():
         found = distribution(quiz, strategy, students, seed)
         cells = [f"{100 * found.bands[b] / students:.1f}%" for b in bands]
+        cells.append(f"{100 * found.flagged / students:.1f}%")
+        cells.append(f"{100 * found.share(upper, unflagged=True):.1f}%")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.clock import Clock
 from bot.db.attempts import AttemptsRepo
@@ -20,6 +22,8 @@ from bot.quiz import (
     QuizRunError,
     ReplayError,
 )
+from bot.quiz.careless import careless_flags
+from bot.quiz.order import SEED_LIMIT
 from bot.quiz.snapshot import StoredProfile
 
 log = logging.getLogger(__name__)
@@ -105,7 +109,12 @@ class QuizService:
         quiz = self.quiz
         run = QuizRun.start(quiz)
         attempt = await self._attempts.create(
-            user_id, quiz.id, quiz.version, run.node_id, self._clock.now()
+            user_id,
+            quiz.id,
+            quiz.version,
+            run.node_id,
+            self._clock.now(),
+            option_seed=secrets.randbelow(SEED_LIMIT),
         )
         return Position(attempt, run)
 
@@ -140,7 +149,10 @@ class QuizService:
         except QuizRunError as exc:
             log.warning("refused press by user %d on attempt %d: %s", user_id, attempt_id, exc)
             return Refused()
-        profile = StoredProfile.from_profile(moved.profile()) if moved.finished else None
+        profile = None
+        if moved.finished:
+            flags = await self._careless(attempt, moved)
+            profile = StoredProfile.from_profile(moved.profile(), flags)
         recorded = await self._attempts.record_answer(
             attempt,
             node_id,
@@ -259,6 +271,14 @@ class QuizService:
         if run.node_id != attempt.current_node:
             return await self._outdate(attempt, "the stored node differs from the replay")
         return Position(attempt, run)
+
+    async def _careless(self, attempt: Attempt, finished: QuizRun) -> tuple[str, ...]:
+        """Flags of careless answering, the answer being recorded now included."""
+        times = [*await self._attempts.answer_times(attempt.id), self._clock.now()]
+        seconds: list[float | None] = [None]
+        seconds += [(later - earlier).total_seconds() for earlier, later in pairwise(times)]
+        answers = [(a.node_id, a.option_id) for a in finished.answers]
+        return tuple(careless_flags(self.quiz, answers, attempt.option_seed, seconds))
 
     async def _outdate(self, attempt: Attempt, reason: str) -> Outdated:
         if await self._attempts.outdate(attempt, self._clock.now()):

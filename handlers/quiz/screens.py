@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Attempt
 from bot.quiz import InfoNode, QuestionNode, Quiz, QuizRun
+from bot.quiz.order import shown_options
 from bot.quiz.snapshot import StoredProfile
 from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb, ResultCb
 
@@ -48,17 +49,18 @@ def node_screen(run: QuizRun, attempt: Attempt, locale: str) -> tuple[str, Inlin
 
     if isinstance(node, QuestionNode):
         text = f"<i>{progress_line(run)}</i>\n\n{html.quote(node.text.get(locale).strip())}"
+        options = shown_options(node, attempt.option_seed)
         if _numbered(node, locale):
             lines = [
                 f"{number}. {html.quote(option.text.get(locale))}"
-                for number, option in enumerate(node.options, start=1)
+                for number, option in enumerate(options, start=1)
             ]
             text += "\n\n" + "\n".join(lines)
-            for number, option in enumerate(node.options, start=1):
+            for number, option in enumerate(options, start=1):
                 builder.button(text=str(number), callback_data=press(Act.ANSWER, option.id))
-            builder.adjust(len(node.options))
+            builder.adjust(len(options))
         else:
-            for option in node.options:
+            for option in options:
                 builder.button(
                     text=option.text.get(locale), callback_data=press(Act.ANSWER, option.id)
                 )
