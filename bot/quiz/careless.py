@@ -26,6 +26,8 @@ class Limits:
     same_position_share: Fraction = Fraction(3, 4)
     """Flag when this share of questions or more was answered at one screen position
     (counted from the top or from the bottom, so "always the last" is one position)."""
+    same_position_after: int = 8
+    """Too few answers say nothing about a habit: below this many, no position flag."""
     fast_seconds: float = 2.0
     """An answer given sooner than this after its question appeared was not read."""
     fast_share: Fraction = Fraction(1, 2)
@@ -76,7 +78,7 @@ def _same_position(
             continue
         top[shown] += 1
         bottom[len(node.options) - 1 - shown] += 1
-    if not questions:
+    if len(questions) < limits.same_position_after:
         return False
     most = max([*top.values(), *bottom.values()], default=0)
     return Fraction(most, len(questions)) >= limits.same_position_share

@@ -233,6 +233,18 @@ class QuizService:
         previous = await self._attempts.previous_finished(attempt)
         return Result(attempt, StoredProfile.from_dict(attempt.profile), _stored(previous))
 
+    async def review(self, user_id: int, attempt_id: int) -> list[tuple[str, str]] | None:
+        """The answers of a finished attempt of this user, for the review after the result;
+        None if it is not theirs or was taken on another version of the quiz."""
+        snapshot = await self._attempts.snapshot(attempt_id=attempt_id)
+        if snapshot is None or snapshot[0].user_id != user_id:
+            return None
+        attempt, answers = snapshot
+        quiz = self._quizzes.get(attempt.quiz_id)
+        if attempt.profile is None or quiz is None or quiz.version != attempt.quiz_version:
+            return None
+        return answers
+
     async def latest_result(self, user_id: int) -> Result | None:
         rows = await self._attempts.finished(user_id, 1)
         return await self.result(user_id, rows[0].id) if rows else None
