@@ -4,7 +4,7 @@ and hands them to handlers through the dispatcher's workflow data."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -96,6 +96,7 @@ class Services:
         i18n: I18n,
         quizzes: Mapping[str, Quiz],
         catalogue: TipCatalogue,
+        option_seeds: Callable[[], int] | None = None,
     ) -> Services:
         users, attempts, tips_repo = UsersRepo(db), AttemptsRepo(db), TipsRepo(db)
         centres_repo = CentresRepo(db)
@@ -104,7 +105,7 @@ class Services:
             centres_repo, StaffRepo(db), staff, clock, invite_ttl=settings.invite_ttl
         )
         students = StudentService(users, tips_repo, centres_repo, clock)
-        quiz = QuizService(attempts, quizzes, clock)
+        quiz = QuizService(attempts, quizzes, clock, option_seeds=option_seeds)
         tips = TipsService(
             repo=tips_repo,
             quiz=quiz,
@@ -226,8 +227,14 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
-    """Open and migrate the database, then wire everything together."""
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    option_seeds: Callable[[], int] | None = None,
+) -> App:
+    """Open and migrate the database, then wire everything together. `clock` and
+    `option_seeds` (each quiz attempt's order of options) are for tests."""
     clock = clock or SystemClock()
     db = await open_database(settings.database_path)
     try:
@@ -254,7 +261,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         await db.close()
         raise
     bot = build_bot(settings)
-    services = Services.build(settings, db, reader, bot, clock, i18n, quizzes, catalogue)
+    services = Services.build(
+        settings, db, reader, bot, clock, i18n, quizzes, catalogue, option_seeds
+    )
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -83,6 +83,10 @@ class Result:
 PressOutcome = Moved | Finished | Stale | Refused | Outdated
 
 
+def draw_option_seed() -> int:
+    return secrets.randbelow(SEED_LIMIT)
+
+
 class QuizService:
     def __init__(
         self,
@@ -90,12 +94,16 @@ class QuizService:
         quizzes: Mapping[str, Quiz],
         clock: Clock,
         quiz_id: str = DEFAULT_QUIZ,
+        option_seeds: Callable[[], int] | None = None,
     ) -> None:
+        """`option_seeds` draws each new attempt's order of options (by default at random;
+        tests pass a sequence of their own, so that a walk is the same on every run)."""
         if quiz_id not in quizzes:
             raise ValueError(f"quiz {quiz_id!r} is not loaded")
         self._attempts = attempts
         self._quizzes = quizzes
         self._clock = clock
+        self._option_seeds = option_seeds or draw_option_seed
         self.quiz_id = quiz_id
 
     @property
@@ -114,7 +122,7 @@ class QuizService:
             quiz.version,
             run.node_id,
             self._clock.now(),
-            option_seed=secrets.randbelow(SEED_LIMIT),
+            option_seed=self._option_seeds(),
         )
         return Position(attempt, run)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act
@@ -16,6 +19,7 @@ from tests.e2e.quiz_walk import (
     QUIZ,
     advance,
     best,
+    calmly,
     is_result,
     next_screen,
     press_act,
@@ -74,6 +78,35 @@ async def test_tech_track_start_to_finish(
     assert attempts[0].profile is not None
     assert "too_fast" in attempts[0].profile["flags"]
     assert len(await repo(running).answers(attempts[0].id)) == len(visited)
+
+
+async def test_a_calm_walk_is_trusted_and_the_same_answers_rushed_are_flagged(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    clock = FrozenClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    bot = RunningBot(emu, tmp_path, clock=clock)
+    await bot.start()
+    try:
+        calm = Student(emu, user_id=1001, first_name="Аня", language_code="ru")
+        hasty = Student(emu, user_id=1002, first_name="Боря", language_code="ru")
+        read, _visited = await walk(calm, await begin(calm), with_track("tech"), pace=calmly(clock))
+        assert "🎯" in text_of(read)
+        assert "неточным" not in text_of(read)
+        assert "⚠️" not in text_of(read)
+        rushed, _visited = await walk(hasty, await begin(hasty), with_track("tech"))
+        assert "Результат может быть неточным" in text_of(rushed)
+        assert "быстрее, чем можно прочитать вопрос" in text_of(rushed)
+        (trusted,) = await repo(bot).finished(calm.user_id)
+        (flagged,) = await repo(bot).finished(hasty.user_id)
+    finally:
+        await bot.stop()
+    assert trusted.profile is not None
+    assert flagged.profile is not None
+    assert trusted.profile["flags"] == []
+    assert flagged.profile["flags"] == ["too_fast"]
+    # The same answers: only the pace tells the two apart.
+    assert trusted.profile["scores"] == flagged.profile["scores"]
+    assert trusted.profile["band"] == flagged.profile["band"]
 
 
 async def test_software_support_interest_goes_the_technical_way(student: Student) -> None:
