@@ -15,6 +15,7 @@ from bot.clock import FrozenClock
 from bot.emulator import EmuMessage, Student
 from bot.quiz import QuestionNode, load_quiz
 from handlers.quiz.callbacks import Act, QuizCb
+from tests.personas import Persona
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = load_quiz(ROOT / "quizzes" / "support_role.yaml")
@@ -67,7 +68,8 @@ async def next_screen(student: Student) -> EmuMessage:
 
 async def press_data(student: Student, message: EmuMessage, data: QuizCb) -> dict[str, object]:
     query = await student.emu.press(student.user_id, message.message_id, data.pack())
-    return await student.emu.wait_callback_answer(query)
+    # As long as the student waits for anything (a result's chart can take seconds).
+    return await student.emu.wait_callback_answer(query, timeout=student.timeout)
 
 
 async def press_option(student: Student, message: EmuMessage, option: str) -> dict[str, object]:
@@ -90,6 +92,11 @@ def best(node: QuestionNode) -> str:
 
 def worst(node: QuestionNode) -> str:
     return min(node.options, key=lambda o: sum(o.points.values())).id
+
+
+def like(persona: Persona) -> Pick:
+    """Answer as `persona` would (a realistic student: see tests.personas)."""
+    return lambda node: persona.choose(node.options).id
 
 
 def with_track(track: str, pick: Pick = best) -> Pick:

@@ -21,6 +21,7 @@ from bot.quiz.simulate import (
     most_points,
     walk,
 )
+from tests.personas import PERSONAS
 
 QUIZ = load_content(content_folder(None)).quizzes["support_role"]
 UPPER = [b.id for b in QUIZ.outcomes.bands[:2]]
@@ -89,39 +90,15 @@ def test_contradictory_twins_are_flagged() -> None:
     assert careless_flags(QUIZ, yes_to_all, None) == (Flag.CONTRADICTORY,)
 
 
-PERSONAS = {
-    # a patient technical tinkerer who dislikes phone calls
-    "tech_support": (
-        {"technical": 3, "problem_solving": 3, "patience": 2, "endurance": 2, "communication": -1},
-        {"tech_support": 2, "product_comms": -2},
-    ),
-    # a people person who avoids technology
-    "product_comms": (
-        {"empathy": 3, "communication": 3, "patience": 2, "stress": 2, "technical": -3},
-        {"product_comms": 2, "tech_support": -2},
-    ),
-    # a product-minded organiser
-    "software_support": (
-        {"organisation": 3, "memory": 2, "learning": 2, "responsibility": 1},
-        {"software_support": 2},
-    ),
-}
-
-
 @pytest.mark.parametrize("expected", sorted(PERSONAS))
 @pytest.mark.parametrize("track", TRACKS)
 def test_personas_get_their_specialisation_on_every_track(expected: str, track: str) -> None:
-    traits, interests = PERSONAS[expected]
+    persona = PERSONAS[expected]
 
     def pick(node: QuestionNode, shown: Sequence[Option], _rng: random.Random) -> Option:
         if node.id == "q_track":
             return node.option(track)  # type: ignore[return-value]
-
-        def liking(option: Option) -> float:
-            own = sum(traits.get(t, 0) * p for t, p in option.points.items())
-            return own + (interests.get(option.interest, 0) if option.interest else 0)
-
-        return max(shown, key=liking)
+        return persona.choose(shown)
 
     for seed in range(3):
         assert walk(QUIZ, pick, random.Random(seed)).profile.recommended_id == expected
