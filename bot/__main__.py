@@ -1,5 +1,5 @@
 """The `careerbot` command line: run, playground, migrate, health, backup, restore, quiz
-check/graph."""
+check/graph/measure."""
 
 from __future__ import annotations
 
@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     graph = quiz_sub.add_parser("graph", help="print a quiz as a Mermaid or Graphviz diagram")
     graph.add_argument("file", type=Path, metavar="FILE")
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    measured = quiz_sub.add_parser(
+        "measure",
+        help="print the questions scoring each trait on every path of a quiz, "
+        "and how far one answer can move each trait",
+    )
+    measured.add_argument("file", type=Path, metavar="FILE")
 
     play = sub.add_parser(
         "playground", help="chat with the bot in this terminal: no token, no network"
@@ -250,10 +256,12 @@ def _copy(what: str, copy: Callable[[], Backup], source: Path) -> int:
 def _quiz(args: argparse.Namespace) -> int:
     from bot.content import run_check
     from bot.kinds import KINDS, content_folder
-    from bot.quiz.cli import run_graph
+    from bot.quiz.cli import run_graph, run_measure
 
     if args.quiz_command == "graph":
         return run_graph(args.file, args.format, sys.stdout, kinds=KINDS)
+    if args.quiz_command == "measure":
+        return run_measure(args.file, sys.stdout, kinds=KINDS)
     # Only the default folder needs the settings: named files are checked even with a bad .env.
     configured = load_settings(CoreSettings).content_dir if not args.files else None
     folder = content_folder(configured)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -123,6 +123,7 @@ class Services:
         i18n: I18n,
         quizzes: Mapping[str, Quiz],
         catalogue: TipCatalogue,
+        option_seeds: Callable[[], int] | None = None,
     ) -> Services:
         users, attempts, tips_repo = UsersRepo(db), AttemptsRepo(db), TipsRepo(db)
         centres_repo = CentresRepo(db)
@@ -142,7 +143,7 @@ class Services:
             notice=notice,
             retention=settings.data_retention,
         )
-        quiz = QuizService(attempts, quizzes, clock)
+        quiz = QuizService(attempts, quizzes, clock, option_seeds=option_seeds)
         tips = TipsService(
             repo=tips_repo,
             quiz=quiz,
@@ -368,8 +369,14 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
-    """Open and migrate the database, then wire everything together."""
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    option_seeds: Callable[[], int] | None = None,
+) -> App:
+    """Open and migrate the database, then wire everything together. `clock` and
+    `option_seeds` (each quiz attempt's order of options) are for tests."""
     clock = clock or SystemClock()
     db = await open_database(settings.database_path)
     try:
@@ -396,7 +403,9 @@ async def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
         await db.close()
         raise
     bot = build_bot(settings)
-    services = Services.build(settings, db, reader, bot, clock, i18n, quizzes, catalogue)
+    services = Services.build(
+        settings, db, reader, bot, clock, i18n, quizzes, catalogue, option_seeds
+    )
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
 

@@ -164,6 +164,8 @@ class Attempt:
     finished_at: datetime | None
     profile: dict[str, Any] | None
     """The stored profile (see :class:`bot.quiz.snapshot.StoredProfile`) once finished."""
+    option_seed: int | None = None
+    """Draws this attempt's order of options (None: the order of the quiz file)."""
 
 
 class SubscriptionStatus(StrEnum):

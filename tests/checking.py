@@ -17,10 +17,13 @@ QUIZ_TRAITS = (
     "communication",
     "technical",
     "organisation",
+    "responsibility",
     "teamwork",
     "stress",
     "problem_solving",
     "learning",
+    "memory",
+    "endurance",
 )
 """The qualities the seed articles name: the traits of the shipped quiz."""
 

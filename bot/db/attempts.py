@@ -28,6 +28,7 @@ def _attempt(row: aiosqlite.Row) -> Attempt:
         updated_at=from_db(row["updated_at"]),
         finished_at=from_db(row["finished_at"]) if row["finished_at"] else None,
         profile=json.loads(row["profile"]) if row["profile"] else None,
+        option_seed=row["option_seed"],
     )
 
 
@@ -73,8 +74,23 @@ class AttemptsRepo:
         )
         return [(row["node_id"], row["option_id"]) for row in rows]
 
+    async def answer_times(self, attempt_id: int) -> list[datetime]:
+        """When each live answer was given, in order (how long each step took)."""
+        rows = await self._db.fetchall(
+            "SELECT answered_at FROM answers"
+            " WHERE attempt_id = ? AND undone_at IS NULL ORDER BY position",
+            (attempt_id,),
+        )
+        return [from_db(row["answered_at"]) for row in rows]
+
     async def create(
-        self, user_id: int, quiz_id: str, quiz_version: int, start_node: str, now: datetime
+        self,
+        user_id: int,
+        quiz_id: str,
+        quiz_version: int,
+        start_node: str,
+        now: datetime,
+        option_seed: int | None = None,
     ) -> Attempt:
         """A new active attempt; an attempt still in progress is abandoned first."""
         stamp = to_db(now)
@@ -86,8 +102,8 @@ class AttemptsRepo:
             )
             await tx.execute(
                 "INSERT INTO attempts (user_id, quiz_id, quiz_version, current_node,"
-                " started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, quiz_id, quiz_version, start_node, stamp, stamp),
+                " started_at, updated_at, option_seed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user_id, quiz_id, quiz_version, start_node, stamp, stamp, option_seed),
             )
             row = await tx.fetchone("SELECT * FROM attempts WHERE id = last_insert_rowid()")
         assert row is not None

@@ -66,19 +66,25 @@ class Settled:
 
 
 # Who an audience is (over `users u`). Every filter is a parameter, NULL meaning "any":
-# one fixed statement, no SQL put together from pieces.
-AUDIENCE = """
+# one fixed statement, no SQL put together from pieces. The band and the recommended
+# specialisation are those of the student's latest result, and only of a reliable one:
+# a result flagged as careless ($.flags) says it may be inaccurate, so it puts the
+# student in no band's audience.
+_LATEST_RELIABLE_PROFILE = """(
+             SELECT CASE WHEN IFNULL(json_array_length(a.profile, '$.flags'), 0) = 0
+                         THEN a.profile END
+               FROM attempts a WHERE a.user_id = u.id AND a.status = 'finished'
+              ORDER BY a.finished_at DESC, a.id DESC LIMIT 1)"""
+
+AUDIENCE = f"""
     u.blocked_at IS NULL AND u.news_off_at IS NULL
     AND EXISTS (SELECT 1 FROM consents c WHERE c.user_id = u.id)
     AND u.id NOT IN (SELECT user_id FROM staff)
     AND u.id NOT IN (SELECT value FROM json_each(:admins))
     AND (:centre IS NULL OR u.centre_id = :centre)
-    AND (:band IS NULL OR :band = json_extract((
-             SELECT a.profile FROM attempts a WHERE a.user_id = u.id AND a.status = 'finished'
-              ORDER BY a.finished_at DESC, a.id DESC LIMIT 1), '$.band'))
-    AND (:specialisation IS NULL OR :specialisation = json_extract((
-             SELECT a.profile FROM attempts a WHERE a.user_id = u.id AND a.status = 'finished'
-              ORDER BY a.finished_at DESC, a.id DESC LIMIT 1), '$.recommended'))
+    AND (:band IS NULL OR :band = json_extract({_LATEST_RELIABLE_PROFILE}, '$.band'))
+    AND (:specialisation IS NULL
+         OR :specialisation = json_extract({_LATEST_RELIABLE_PROFILE}, '$.recommended'))
     AND (:finished IS NULL OR :finished = EXISTS (
              SELECT 1 FROM attempts a WHERE a.user_id = u.id AND a.status = 'finished'))
     AND (:subscribed IS NULL OR :subscribed = EXISTS (
@@ -88,7 +94,7 @@ AUDIENCE = """
                   WHEN lower(u.language_code) LIKE 'ru%' THEN 'ru'
                   ELSE :default_locale END))
     AND (:active_since IS NULL OR u.last_seen_at >= :active_since)
-"""
+"""  # noqa: S608 -- constant text only: every value is a parameter
 
 # Both join constant text only: every value is a parameter.
 _COUNT = "SELECT COUNT(*) FROM users u WHERE" + AUDIENCE  # noqa: S608

@@ -9,6 +9,10 @@ WAL lets them read while students' answers are written) and never make the bot's
 main connection wait. Each student counts once: their latest finished attempt in the
 period, else their latest attempt started in it; that set is built once per report
 as a temporary table and every query reads it.
+
+A finished attempt whose profile carries careless-answering flags (``$.flags``, quiz
+version 2) is counted apart; bands, specialisations and trait averages read only the
+others, whose result can be trusted.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ BEGINNING = "0000-00-00 00:00:00"
 
 _CHOSEN = """
 CREATE TEMP TABLE chosen AS
-SELECT a.id, a.user_id, a.status, a.current_node, a.started_at, a.finished_at
+SELECT a.id, a.user_id, a.status, a.current_node, a.started_at, a.finished_at,
+       IFNULL(json_array_length(a.profile, '$.flags'), 0) > 0 AS flagged
   FROM attempts a
  WHERE a.id IN ({picked})
 """
@@ -47,6 +52,7 @@ SELECT COALESCE(MAX(CASE WHEN b.status = 'finished' THEN b.id END), MAX(b.id))
 _TOTALS = """
 SELECT COUNT(*) AS started,
        IFNULL(SUM(status = 'finished'), 0) AS finished,
+       IFNULL(SUM(status = 'finished' AND flagged), 0) AS flagged,
        IFNULL(SUM(status = 'finished' AND EXISTS (
            SELECT 1 FROM tip_subscriptions t WHERE t.user_id = chosen.user_id)), 0) AS subscribed
   FROM chosen
@@ -68,14 +74,14 @@ _OUTCOMES = """
 SELECT json_extract(a.profile, '$.band') AS band,
        json_extract(a.profile, '$.recommended') AS recommended, COUNT(*) AS n
   FROM chosen c JOIN attempts a ON a.id = c.id
- WHERE c.status = 'finished'
+ WHERE c.status = 'finished' AND NOT c.flagged
  GROUP BY band, recommended
 """
 
 _TRAITS = """
 SELECT j.key AS trait, AVG(j.value) AS mean, COUNT(j.value) AS n
   FROM chosen c JOIN attempts a ON a.id = c.id, json_each(a.profile, '$.scores') j
- WHERE c.status = 'finished' AND j.value IS NOT NULL
+ WHERE c.status = 'finished' AND NOT c.flagged AND j.value IS NOT NULL
  GROUP BY j.key
 """
 
@@ -157,6 +163,7 @@ class StatsRepo:
         return RawStats(
             started=totals["started"],
             finished=totals["finished"],
+            flagged=totals["flagged"],
             median_seconds=median,
             bands=bands,
             specialisations=specialisations,
@@ -181,7 +188,8 @@ class StatsRepo:
         await self._db.execute(_CHOSEN.format(picked=picked), dict(params))
 
     async def _outcomes(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Finished students by band and by recommended specialisation (one pass)."""
+        """Finished students with a reliable result by band and by recommended
+        specialisation (one pass)."""
         bands: dict[str, int] = {}
         specialisations: dict[str, int] = {}
         for row in await self._db.fetchall(_OUTCOMES):

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from bot.content import LOCALES, Loc, LocalizedText, Problem, SourceDoc, describe, text_problems
 from bot.quiz.graph import AnyNode, CountedPath, NodePredicate, QuizGraph
+from bot.quiz.measures import PathMeasure, dominant_option, measure
 from bot.quiz.models import (
     OVERALL,
     VOCABULARY,
@@ -34,6 +35,8 @@ class QuizStats:
     """Fewest questions on a path from the start to a result."""
     longest: int
     """Most questions on a path from the start to a result."""
+    paths: tuple[PathMeasure, ...] = ()
+    """Items per trait and the largest change one answer can make, per path."""
 
 
 def arrow(path: tuple[str, ...]) -> str:
@@ -61,6 +64,7 @@ class _Check:
         self.duplicates()
         self.references()
         self.texts(self.quiz, ())
+        self.items()
         self.outcomes()
         self.links()
         return self.paths()
@@ -178,6 +182,48 @@ class _Check:
                     at_value=True,
                 )
 
+    # --- items: each answer scores few traits, none is the obvious "right" one -----------
+
+    def items(self) -> None:
+        limit = self.quiz.max_traits_per_option
+        for position, node in enumerate(self.quiz.nodes):
+            if not isinstance(node, QuestionNode):
+                continue
+            base: Loc = ("nodes", position)
+            for number, option in enumerate(node.options):
+                scored = [t for t, p in option.points.items() if p > 0]
+                if len(scored) > limit:
+                    self.error(
+                        (*base, "options", number, "points"),
+                        f"option '{option.id}' of node '{node.id}' scores {len(scored)} traits "
+                        f"({', '.join(scored)}); max_traits_per_option is {limit}",
+                    )
+            best = dominant_option(node) if self.quiz.no_right_answers else None
+            if best is not None:
+                number = node.options.index(best)
+                self.error(
+                    (*base, "options", number, "points"),
+                    f"option '{best.id}' of node '{node.id}' scores at least as much as every "
+                    "other option on every trait: it is the right answer, not a choice",
+                )
+            self.twin(node, base)
+
+    def twin(self, node: QuestionNode, base: Loc) -> None:
+        if node.twin is None:
+            return
+        other = self.graph.nodes.get(node.twin)
+        where = f"twin '{node.twin}' of node '{node.id}'"
+        if not isinstance(other, QuestionNode):
+            self.error((*base, "twin"), f"{where} is not a question", at_value=True)
+        elif other.id == node.id:
+            self.error((*base, "twin"), f"node '{node.id}' is its own twin", at_value=True)
+        elif not node.scored_traits() & other.scored_traits():
+            self.error(
+                (*base, "twin"),
+                f"{where} scores no trait in common with it: there is nothing to compare",
+                at_value=True,
+            )
+
     # --- texts ----------------------------------------------------------------------------
 
     def texts(self, model: BaseModel, loc: Loc) -> None:
@@ -272,9 +318,26 @@ class _Check:
             )
         self.coverage()
         self.rule_timing()
+        measures = tuple(measure(quiz))
+        self.changes(measures)
         low, high = bounds[quiz.start]
         questions = sum(isinstance(n, QuestionNode) for n in graph.nodes.values())
-        return QuizStats(len(quiz.nodes), questions, low, high)
+        return QuizStats(len(quiz.nodes), questions, low, high, measures)
+
+    def changes(self, measures: tuple[PathMeasure, ...]) -> None:
+        """No single answer may swing a trait's score by more than the quiz allows."""
+        limit = self.quiz.max_answer_change
+        for position, trait in enumerate(self.quiz.traits):
+            worst = max(measures, key=lambda m: m.largest_change[trait.id], default=None)
+            if worst is None or worst.largest_change[trait.id] <= limit:
+                continue
+            shown = tuple(n for n in worst.path if isinstance(self.graph.nodes[n], QuestionNode))
+            self.error(
+                ("traits", position, "id"),
+                f"one answer can move trait '{trait.id}' by {worst.largest_change[trait.id]} "
+                f"points on the path {arrow(shown)} ({worst.items[trait.id]} question(s) "
+                f"score it); max_answer_change is {limit}",
+            )
 
     def coverage(self) -> None:
         graph = self.graph

@@ -218,6 +218,23 @@ class QuizGraph:
                     best[following] = candidate
         return best
 
+    def paths(self, limit: int = 10_000) -> list[tuple[str, ...]]:
+        """Every path from the start to a result (only meaningful when acyclic), the
+        first ``limit`` of them in depth-first order."""
+        found: list[tuple[str, ...]] = []
+        if self.quiz.start not in self.nodes or not self.acyclic:
+            return found
+        stack: list[tuple[str, ...]] = [(self.quiz.start,)]
+        while stack and len(found) < limit:
+            path = stack.pop()
+            node = self.nodes[path[-1]]
+            if isinstance(node, ResultNode):
+                found.append(path)
+                continue
+            for following in reversed(self.successors(path[-1])):
+                stack.append((*path, following))
+        return found
+
     @cached_property
     def bounds(self) -> dict[str, tuple[int, int]]:
         """For each reachable node: fewest and most questions left, counting the node itself."""

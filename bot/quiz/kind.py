@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.content import ContentError, FileReport, Kind, Problem, SourceDoc, validate
 from bot.quiz.checker import check_quiz
+from bot.quiz.measures import coverage_line
 from bot.quiz.models import VOCABULARY, Quiz
 
 
@@ -22,6 +23,8 @@ def check_quiz_document(doc: SourceDoc) -> FileReport:
             f"{stats.nodes} nodes, {stats.questions} questions, questions per path: "
             f"shortest {stats.shortest}, longest {stats.longest}"
         )
+        if stats.paths:
+            details += "; " + coverage_line(quiz, list(stats.paths))
     return FileReport(doc.name, problems=problems, details=details, value=quiz)
 
 

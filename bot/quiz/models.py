@@ -38,6 +38,7 @@ NODE_ID_MAX = 16
 OPTION_ID_MAX = 8
 
 StrictStr = Annotated[str, Strict()]
+StrictBool = Annotated[bool, Strict()]
 NodeId = Annotated[StrictStr, id_rule("node", NODE_ID_MAX, why=CALLBACK_NOTE)]
 OptionId = Annotated[
     StrictStr, id_rule("option", OPTION_ID_MAX, letter_first=False, why=CALLBACK_NOTE)
@@ -160,7 +161,12 @@ class QuestionNode(_Model):
     text: LocalizedText
     options: tuple[Option, ...] = Field(min_length=2)
     explanation: LocalizedText | None = None
-    """Shown after any answer whose option has no explanation of its own."""
+    """Shown in the review after the result, for any answer whose option has none of its own."""
+    shuffle: StrictBool = True
+    """Options are shown in an order of their own per attempt; ``false`` keeps a scale's order."""
+    twin: NodeId | None = None
+    """A question asking the same about a shared trait the other way round: answers far
+    apart on that trait are contradictory (careless answering)."""
     rules: tuple[Rule, ...] = ()
     next: NodeId | None = None
 
@@ -196,6 +202,9 @@ class ResultNode(_Model):
     kind: Literal["result"]
     id: NodeId
     text: LocalizedText
+    """What to learn next, for everyone (the specialisation adds its own)."""
+    pay: LocalizedText | None = None
+    career: LocalizedText | None = None
 
 
 Node = Annotated[QuestionNode | InfoNode | ResultNode, Field(discriminator="kind")]
@@ -229,6 +238,8 @@ class StrengthsRule(_Model):
 
 class GrowthAreasRule(_Model):
     count: Annotated[int, Strict(), Field(ge=1, le=10)] = 3
+    below: Annotated[int, Strict(), Field(ge=1, le=101)] = 101
+    """Only a trait scoring below this is a growth area (101: any of the weakest)."""
 
 
 class Outcomes(_Model):
@@ -261,6 +272,14 @@ class Quiz(_Model):
     start: NodeId
     min_questions_per_trait: Annotated[int, Strict(), Field(ge=0, le=10)] = 1
     """Every path must have at least this many questions scoring each trait."""
+    max_traits_per_option: Annotated[int, Strict(), Field(ge=1, le=20)] = 20
+    """One answer gives points to at most this many traits, so traits stay apart."""
+    max_answer_change: Percent = 100
+    """On no path may one answer move a trait's score by more than this many points."""
+    no_right_answers: StrictBool = False
+    """Refuse a question where one option scores at least as much as every other on every
+    trait. Off by default so that an older edited quiz (CONTENT_DIR) still loads."""
+    """On no path may one answer move a trait's score by more than this many points."""
     traits: tuple[Trait, ...] = Field(min_length=1)
     nodes: tuple[Node, ...] = Field(min_length=1)
     outcomes: Outcomes
@@ -311,7 +330,19 @@ VOCABULARY = Vocabulary(
     },
     numbered={"rules": "rule"},
     texts=frozenset(
-        {"title", "intro", "text", "name", "description", "explanation", "why", "learn", "button"}
+        {
+            "title",
+            "intro",
+            "text",
+            "name",
+            "description",
+            "explanation",
+            "why",
+            "learn",
+            "button",
+            "pay",
+            "career",
+        }
     ),
     keyed=frozenset({"points", "weights"}),
     conditions=frozenset({"when"}),

@@ -50,8 +50,8 @@ class QuizRun:
     node_id: str
     answers: tuple[Answer, ...]
     tally: Tally
-    interest: str | None = None
-    """The specialisation the student last said they are drawn to (an option's interest)."""
+    interests: tuple[str, ...] = ()
+    """Every specialisation the student chose an option of (an option's interest), in order."""
     questions_answered: int = 0
 
     @classmethod
@@ -78,6 +78,16 @@ class QuizRun:
     @property
     def finished(self) -> bool:
         return isinstance(self.current, ResultNode)
+
+    @property
+    def interest(self) -> str | None:
+        """The specialisation the student chose most often; a tie goes to the latest choice
+        among the tied (in the manner of Klimov's forced choices: counts, not one answer)."""
+        if not self.interests:
+            return None
+        counts = {i: self.interests.count(i) for i in self.interests}
+        most = max(counts.values())
+        return next(i for i in reversed(self.interests) if counts[i] == most)
 
     @property
     def last_answer(self) -> Answer | None:
@@ -117,7 +127,7 @@ class QuizRun:
             target,
             (*self.answers, Answer(node.id, option.id)),
             tally,
-            option.interest if option.interest is not None else self.interest,
+            self.interests if option.interest is None else (*self.interests, option.interest),
             self.questions_answered + 1,
         )
 
@@ -134,7 +144,7 @@ class QuizRun:
             target,
             (*self.answers, Answer(node.id, CONTINUE)),
             self.tally,
-            self.interest,
+            self.interests,
             self.questions_answered,
         )
 

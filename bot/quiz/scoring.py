@@ -217,8 +217,10 @@ def build_profile(quiz: Quiz, tally: Tally, interest: str | None) -> Profile:
         ((t, s) for t, s in measured if s >= rule.min_score), key=lambda p: (-p[1], order[p[0]])
     )
     strengths = tuple(t for t, _ in strong[: rule.count])
+    below = quiz.outcomes.growth_areas.below
     weak = sorted(
-        ((t, s) for t, s in measured if t not in strengths), key=lambda p: (p[1], order[p[0]])
+        ((t, s) for t, s in measured if t not in strengths and s < below),
+        key=lambda p: (p[1], order[p[0]]),
     )
     growth_areas = tuple(t for t, _ in weak[: quiz.outcomes.growth_areas.count])
     fits = fits_of(quiz, tally, interest)

@@ -21,10 +21,17 @@ class StoredProfile:
     fits: dict[str, int]
     recommended: str
     interest: str | None = None
+    flags: tuple[str, ...] = ()
+    """Careless answering noticed (:class:`bot.quiz.careless.Flag` values): the result
+    may be inaccurate. Empty for a careful attempt and for attempts of quiz version 1."""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
     @classmethod
-    def from_profile(cls, profile: Profile) -> StoredProfile:
+    def from_profile(cls, profile: Profile, flags: tuple[str, ...] = ()) -> StoredProfile:
         return cls(
             quiz_id=profile.quiz_id,
             quiz_version=profile.quiz_version,
@@ -36,12 +43,14 @@ class StoredProfile:
             fits={f.specialisation_id: f.fit for f in profile.fits},
             recommended=profile.recommended_id,
             interest=profile.interest,
+            flags=tuple(flags),
         )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["strengths"] = list(self.strengths)
         data["growth_areas"] = list(self.growth_areas)
+        data["flags"] = list(self.flags)
         return data
 
     @classmethod
@@ -57,5 +66,6 @@ class StoredProfile:
             fits={str(k): int(v) for k, v in data.get("fits", {}).items()},
             recommended=str(data["recommended"]),
             interest=data.get("interest"),
+            flags=tuple(str(f) for f in data.get("flags", ())),
             extra=dict(data.get("extra", {})),
         )

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.clock import Clock
 from bot.db.attempts import AttemptsRepo
@@ -20,6 +22,8 @@ from bot.quiz import (
     QuizRunError,
     ReplayError,
 )
+from bot.quiz.careless import careless_flags
+from bot.quiz.order import SEED_LIMIT
 from bot.quiz.snapshot import StoredProfile
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,10 @@ class Result:
 PressOutcome = Moved | Finished | Stale | Refused | Outdated
 
 
+def draw_option_seed() -> int:
+    return secrets.randbelow(SEED_LIMIT)
+
+
 class QuizService:
     def __init__(
         self,
@@ -86,12 +94,16 @@ class QuizService:
         quizzes: Mapping[str, Quiz],
         clock: Clock,
         quiz_id: str = DEFAULT_QUIZ,
+        option_seeds: Callable[[], int] | None = None,
     ) -> None:
+        """`option_seeds` draws each new attempt's order of options (by default at random;
+        tests pass a sequence of their own, so that a walk is the same on every run)."""
         if quiz_id not in quizzes:
             raise ValueError(f"quiz {quiz_id!r} is not loaded")
         self._attempts = attempts
         self._quizzes = quizzes
         self._clock = clock
+        self._option_seeds = option_seeds or draw_option_seed
         self.quiz_id = quiz_id
 
     @property
@@ -105,7 +117,12 @@ class QuizService:
         quiz = self.quiz
         run = QuizRun.start(quiz)
         attempt = await self._attempts.create(
-            user_id, quiz.id, quiz.version, run.node_id, self._clock.now()
+            user_id,
+            quiz.id,
+            quiz.version,
+            run.node_id,
+            self._clock.now(),
+            option_seed=self._option_seeds(),
         )
         return Position(attempt, run)
 
@@ -140,7 +157,10 @@ class QuizService:
         except QuizRunError as exc:
             log.warning("refused press by user %d on attempt %d: %s", user_id, attempt_id, exc)
             return Refused()
-        profile = StoredProfile.from_profile(moved.profile()) if moved.finished else None
+        profile = None
+        if moved.finished:
+            flags = await self._careless(attempt, moved)
+            profile = StoredProfile.from_profile(moved.profile(), flags)
         recorded = await self._attempts.record_answer(
             attempt,
             node_id,
@@ -221,6 +241,18 @@ class QuizService:
         previous = await self._attempts.previous_finished(attempt)
         return Result(attempt, StoredProfile.from_dict(attempt.profile), _stored(previous))
 
+    async def review(self, user_id: int, attempt_id: int) -> list[tuple[str, str]] | None:
+        """The answers of a finished attempt of this user, for the review after the result;
+        None if it is not theirs or was taken on another version of the quiz."""
+        snapshot = await self._attempts.snapshot(attempt_id=attempt_id)
+        if snapshot is None or snapshot[0].user_id != user_id:
+            return None
+        attempt, answers = snapshot
+        quiz = self._quizzes.get(attempt.quiz_id)
+        if attempt.profile is None or quiz is None or quiz.version != attempt.quiz_version:
+            return None
+        return answers
+
     async def latest_result(self, user_id: int) -> Result | None:
         rows = await self._attempts.finished(user_id, 1)
         return await self.result(user_id, rows[0].id) if rows else None
@@ -259,6 +291,14 @@ class QuizService:
         if run.node_id != attempt.current_node:
             return await self._outdate(attempt, "the stored node differs from the replay")
         return Position(attempt, run)
+
+    async def _careless(self, attempt: Attempt, finished: QuizRun) -> tuple[str, ...]:
+        """Flags of careless answering, the answer being recorded now included."""
+        times = [*await self._attempts.answer_times(attempt.id), self._clock.now()]
+        seconds: list[float | None] = [None]
+        seconds += [(later - earlier).total_seconds() for earlier, later in pairwise(times)]
+        answers = [(a.node_id, a.option_id) for a in finished.answers]
+        return tuple(careless_flags(self.quiz, answers, attempt.option_seed, seconds))
 
     async def _outdate(self, attempt: Attempt, reason: str) -> Outdated:
         if await self._attempts.outdate(attempt, self._clock.now()):

@@ -10,6 +10,7 @@ from bot.stats.suppression import (
     suppress_funnel,
     suppress_partition,
     suppress_statistic,
+    suppress_within,
 )
 from bot.stats.table import to_csv
 
@@ -21,5 +22,6 @@ __all__ = [
     "suppress_funnel",
     "suppress_partition",
     "suppress_statistic",
+    "suppress_within",
     "to_csv",
 ]

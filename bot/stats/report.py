@@ -6,6 +6,12 @@ turns it into a :class:`StatsReport` in which every number computed from fewer t
 :mod:`bot.stats.suppression`). Views, the digest and the export all render the
 report, never the raw counts, so the same rule holds everywhere by construction.
 Nothing here names a student: the raw counts are counts.
+
+A finished attempt whose answers were flagged as careless (see
+:mod:`bot.quiz.careless`) says its result may be inaccurate. Such attempts are counted
+apart (``finished = reliable + flagged``), and the bands, the recommended
+specialisations and the average profile are computed from reliable results only, so
+that random clicking does not pass for a centre's students' profile.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from bot.stats.suppression import (
     suppress_funnel,
     suppress_partition,
     suppress_statistic,
+    suppress_within,
 )
 
 
@@ -37,6 +44,8 @@ class Period(StrEnum):
 
 FINISHED = "finished"
 UNFINISHED = "unfinished"
+RELIABLE = "reliable"
+FLAGGED = "flagged"
 SUBSCRIBED = "subscribed"
 NOT_SUBSCRIBED = "not_subscribed"
 
@@ -67,11 +76,17 @@ class RawStats:
 
     started: int
     finished: int
+    flagged: int
+    """Finished students whose answers were flagged as careless (the result may be
+    inaccurate): left out of the bands, specialisations and averages."""
     median_seconds: float | None
-    """Median time from start to finish over the finished students."""
+    """Median time from start to finish over the finished students, flagged or not."""
     bands: Mapping[str, int]
+    """Finished students with a reliable result, by band."""
     specialisations: Mapping[str, int]
+    """Finished students with a reliable result, by recommended specialisation."""
     traits: Mapping[str, Mean]
+    """Average scores over the finished students with a reliable result."""
     everyone_traits: Mapping[str, Mean]
     """The same averages over every student of the bot in the period."""
     subscribed: int
@@ -106,8 +121,12 @@ class StatsReport:
     """started = finished + unfinished."""
     completion: float | None
     median_minutes: float | None
+    results: Partition[str]
+    """finished = reliable + flagged (the result may be inaccurate)."""
     bands: Partition[str]
+    """Reliable results by band."""
     specialisations: Partition[str]
+    """Reliable results by recommended specialisation."""
     traits: tuple[TraitLine, ...]
     subscriptions: Partition[str]
     """finished = subscribed + not subscribed."""
@@ -124,6 +143,14 @@ class StatsReport:
     def finished(self) -> int | None:
         return self.funnel.parts[FINISHED]
 
+    @property
+    def reliable(self) -> int | None:
+        return self.results.parts[RELIABLE]
+
+    @property
+    def flagged(self) -> int | None:
+        return self.results.parts[FLAGGED]
+
 
 def _ordered(counts: Mapping[str, int], order: Sequence[str]) -> dict[str, int]:
     """Every known key in the quiz's order (0 when absent); unknown keys last."""
@@ -132,8 +159,8 @@ def _ordered(counts: Mapping[str, int], order: Sequence[str]) -> dict[str, int]:
     return known
 
 
-def _partition(parts: dict[str, int], k: int) -> Partition[str]:
-    return suppress_partition(sum(parts.values()), parts, k)
+def _within(shown_total: int | None, parts: dict[str, int], k: int) -> Partition[str]:
+    return suppress_within(shown_total, sum(parts.values()), parts, k)
 
 
 def build_report(
@@ -154,8 +181,14 @@ def build_report(
     if funnel.parts[FINISHED] is not None:
         completion = funnel.share(FINISHED)
     median = suppress_statistic(raw.finished, raw.median_seconds, k)
-    band_split = _partition(_ordered(raw.bands, bands), k)
-    spec_split = _partition(_ordered(raw.specialisations, specialisations), k)
+    results = suppress_within(
+        funnel.parts[FINISHED],
+        raw.finished,
+        {RELIABLE: raw.finished - raw.flagged, FLAGGED: raw.flagged},
+        k,
+    )
+    band_split = _within(results.parts[RELIABLE], _ordered(raw.bands, bands), k)
+    spec_split = _within(results.parts[RELIABLE], _ordered(raw.specialisations, specialisations), k)
     trait_lines = tuple(
         TraitLine(
             trait_id,
@@ -164,7 +197,8 @@ def build_report(
         )
         for trait_id in traits
     )
-    subscriptions = suppress_partition(
+    subscriptions = suppress_within(
+        funnel.parts[FINISHED],
         raw.finished,
         {SUBSCRIBED: raw.subscribed, NOT_SUBSCRIBED: raw.finished - raw.subscribed},
         k,
@@ -192,6 +226,7 @@ def build_report(
         funnel=funnel,
         completion=completion,
         median_minutes=None if median is None else median / 60,
+        results=results,
         bands=band_split,
         specialisations=spec_split,
         traits=trait_lines,
@@ -209,6 +244,7 @@ def _mean(mean: Mean | None, k: int) -> float | None:
 def _with_hidden_flag(report: StatsReport, raw: RawStats) -> StatsReport:
     hidden = (
         any(v is None for v in (report.funnel.total, *report.funnel.parts.values()))
+        or any(v is None for v in report.results.parts.values())
         or any(v is None for v in report.bands.parts.values())
         or any(v is None for v in report.specialisations.parts.values())
         or any(line.centre is None and raw.traits.get(line.trait_id) for line in report.traits)

@@ -17,6 +17,11 @@ Three kinds of numbers:
   than ``k`` would still be a small group. While either is the case, the smallest shown
   part is hidden too. A part of 0 is shown: it describes nobody, and without it "12 of
   12 finished" could not be shown.
+- **A partition within a partition** (:func:`suppress_within`): finished students split
+  into reliable and possibly inaccurate results, reliable results split into bands.
+  Where the outer partition hid the part that is split here, the inner parts must not
+  all be shown, or they would add it back up: the inner total is hidden, and at least
+  two inner parts that add up to ``k`` or more.
 - **A statistic** (:func:`suppress_statistic`): an average, median or percentage of
   ``n`` students is shown only if ``n >= k``.
 - **The drop-off funnel** of a branching quiz (:func:`suppress_funnel`): how many
@@ -135,6 +140,33 @@ def suppress_partition(total: int, parts: Mapping[K, int], k: int) -> Partition[
     return Partition(total, {key: None if key in hidden else count for key, count in parts.items()})
 
 
+def suppress_within(
+    shown_total: int | None, total: int, parts: Mapping[K, int], k: int
+) -> Partition[K]:
+    """A partition of a number that is itself a part of another partition, as
+    :func:`suppress_partition`, where ``shown_total`` is that number as the other
+    partition shows it (None: hidden there).
+
+    Finished students split by whether their result is reliable, within those who started,
+    are such a partition. Where the outer partition hid the number, showing every part
+    here would add it back up, and the outer hidden group with it. So then the total is
+    hidden too, and so is at least one positive part, with the complementary rule on top
+    (two or more hidden parts adding up to ``k`` or more), or every part when none is
+    positive (a row of zeros would say the total is 0).
+    """
+    split = suppress_partition(total, parts, k)
+    if shown_total is not None or split.total is None:
+        return split
+    hidden = {key for key, value in split.parts.items() if value is None}
+    if not hidden:
+        first = _smallest_shown(parts, hidden)
+        if first is None:  # only zeros: shown, they would say the total is 0
+            return Partition(None, dict.fromkeys(parts, None))
+        hidden = {first}
+    hidden = _hide_complements(parts, hidden, k)
+    return Partition(None, {key: None if key in hidden else count for key, count in parts.items()})
+
+
 def _complete(counts: Mapping[K, int], hidden: set[K], k: int) -> bool:
     """Whether the positive ``counts`` in ``hidden`` are none, or two or more that add up
     to ``k`` or more: then their sum, the only thing the shown counts tell about them,
@@ -153,16 +185,24 @@ def _hide_complements(counts: Mapping[K, int], hidden: set[K], k: int) -> set[K]
     """
     hidden = set(hidden)
     while not _complete(counts, hidden, k):
-        candidates = [
-            (count, position, key)
-            for position, (key, count) in enumerate(counts.items())
-            if key not in hidden and count > 0
-        ]
-        if not candidates:
+        smallest = _smallest_shown(counts, hidden)
+        if smallest is None:
             break
-        _, _, smallest = min(candidates, key=lambda c: (c[0], -c[1]))
         hidden.add(smallest)
     return hidden
+
+
+def _smallest_shown(counts: Mapping[K, int], hidden: Container[K]) -> K | None:
+    """The smallest positive count not in ``hidden`` (of equal ones, the later); None if
+    there is none."""
+    candidates = [
+        (count, position, key)
+        for position, (key, count) in enumerate(counts.items())
+        if key not in hidden and count > 0
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[0], -c[1]))[2]
 
 
 # --- statistics ------------------------------------------------------------------------------

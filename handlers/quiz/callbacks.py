@@ -46,5 +46,16 @@ class QuizMenuCb(CallbackData, prefix="qm"):
     action: Menu
 
 
+class Part(StrEnum):
+    """Which part of a finished attempt's result to show."""
+
+    SUMMARY = "s"
+    REVIEW = "r"
+    PAY = "p"
+    LEARN = "l"
+    CHANGE = "c"
+
+
 class ResultCb(CallbackData, prefix="r"):
     attempt: RowId
+    part: Part = Part.SUMMARY

@@ -163,7 +163,7 @@ async def press_answer(
     )
     if await _refused(query, callback_answer, outcome, bot, user, quiz_service, locale):
         return
-    # The pressed message stays in the chat as a record: the answer and its explanation.
+    # The pressed message stays in the chat as a record of the answer.
     if pressed is not None:
         node = quiz_service.quiz.node(callback_data.node)
         if isinstance(node, QuestionNode):
@@ -175,6 +175,7 @@ async def press_answer(
             bot,
             user.id,
             quiz_service.quiz,
+            outcome.position.attempt.id,
             outcome.profile,
             outcome.previous,
             locale,

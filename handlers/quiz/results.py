@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import I18n
@@ -23,7 +23,7 @@ from bot.services.quiz import QuizService
 from bot.services.students import StudentService
 from bot.telegram import MESSAGE_LIMIT
 from handlers.quiz import screens
-from handlers.quiz.callbacks import Menu, QuizMenuCb, ResultCb
+from handlers.quiz.callbacks import Menu, Part, QuizMenuCb, ResultCb
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,13 @@ async def send_result(
     bot: Bot,
     chat_id: int,
     quiz: Quiz,
+    attempt_id: int,
     profile: StoredProfile,
     previous: StoredProfile | None,
     locale: str,
     share_payload: str,
 ) -> None:
-    """The chart (if it renders) and the full text with the result buttons.
+    """The chart (if it renders) and the short first screen with the result buttons.
 
     `share_payload` is what the "share" link carries (see `StudentService.share_payload`).
     """
@@ -117,8 +118,17 @@ async def send_result(
         await bot.send_photo(
             chat_id, BufferedInputFile(png, "profile.png"), caption=html.quote(chart.title)
         )
-    chunks = split_message(screens.result_text(quiz, profile, previous, locale))
-    markup = screens.result_keyboard(await share_url(bot, share_payload))
+    markup = screens.result_keyboard(
+        attempt_id, await share_url(bot, share_payload), previous is not None
+    )
+    await send_chunks(bot, chat_id, screens.result_text(quiz, profile, locale), markup)
+
+
+async def send_chunks(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A text that may be longer than one message; the buttons go under the last part."""
+    chunks = split_message(text)
     for position, chunk in enumerate(chunks):
         last = position == len(chunks) - 1
         await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
@@ -169,12 +179,28 @@ async def open_result(
         callback_answer.text = _("This result is not available.")
         callback_answer.show_alert = True
         return
-    await send_result(
-        bot,
-        user.id,
-        quiz_service.quiz,
-        result.profile,
-        result.previous,
-        i18n.current_locale,
-        await students.share_payload(user),
-    )
+    quiz, locale = quiz_service.quiz, i18n.current_locale
+    part = callback_data.part
+    if part == Part.SUMMARY:
+        payload = await students.share_payload(user)
+        await send_result(
+            bot, user.id, quiz, result.attempt.id, result.profile, result.previous, locale, payload
+        )
+        return
+    if part == Part.REVIEW:
+        answers = await quiz_service.review(user.id, callback_data.attempt)
+        if answers is None:
+            callback_answer.text = _("The review of this attempt is no longer available.")
+            callback_answer.show_alert = True
+            return
+        text = screens.review_text(quiz, answers, locale)
+    elif part == Part.PAY:
+        text = screens.pay_text(quiz, locale)
+    elif part == Part.LEARN:
+        text = screens.learn_text(quiz, result.profile, locale)
+    elif result.previous is not None:
+        text = screens.change_text(quiz, result.profile, result.previous, locale)
+    else:
+        callback_answer.text = _("There is no earlier attempt to compare with.")
+        return
+    await send_chunks(bot, user.id, text)

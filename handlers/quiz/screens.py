@@ -12,9 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain import Attempt
-from bot.quiz import InfoNode, QuestionNode, Quiz, QuizRun
+from bot.quiz import InfoNode, QuestionNode, Quiz, QuizRun, ResultNode, Specialisation
+from bot.quiz.order import shown_options
 from bot.quiz.snapshot import StoredProfile
-from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb, ResultCb
+from handlers.quiz.callbacks import Act, Menu, Part, QuizCb, QuizMenuCb, ResultCb
 
 # Option texts longer than this are listed in the message and pressed by number:
 # Telegram cuts long button labels on phones.
@@ -48,17 +49,18 @@ def node_screen(run: QuizRun, attempt: Attempt, locale: str) -> tuple[str, Inlin
 
     if isinstance(node, QuestionNode):
         text = f"<i>{progress_line(run)}</i>\n\n{html.quote(node.text.get(locale).strip())}"
+        options = shown_options(node, attempt.option_seed)
         if _numbered(node, locale):
             lines = [
                 f"{number}. {html.quote(option.text.get(locale))}"
-                for number, option in enumerate(node.options, start=1)
+                for number, option in enumerate(options, start=1)
             ]
             text += "\n\n" + "\n".join(lines)
-            for number, option in enumerate(node.options, start=1):
+            for number, option in enumerate(options, start=1):
                 builder.button(text=str(number), callback_data=press(Act.ANSWER, option.id))
-            builder.adjust(len(node.options))
+            builder.adjust(len(options))
         else:
-            for option in node.options:
+            for option in options:
                 builder.button(
                     text=option.text.get(locale), callback_data=press(Act.ANSWER, option.id)
                 )
@@ -80,16 +82,37 @@ def node_screen(run: QuizRun, attempt: Attempt, locale: str) -> tuple[str, Inlin
 
 
 def answered_text(node: QuestionNode, option_id: str, locale: str) -> str:
-    """The question as it stays in the chat after the answer, with the explanation."""
+    """The question as it stays in the chat after the answer. Explanations wait for the
+    review after the result: shown now, they would tell how to answer the next ones."""
     option = node.option(option_id)
     chosen = option.text.get(locale) if option else option_id
-    text = f"{html.quote(node.text.get(locale).strip())}\n\n" + _("Your answer: {answer}").format(
+    return f"{html.quote(node.text.get(locale).strip())}\n\n" + _("Your answer: {answer}").format(
         answer=f"<b>{html.quote(chosen)}</b>"
     )
-    explanation = node.explanation_for(option_id)
-    if explanation is not None:
-        text += "\n\n💡 " + html.quote(explanation.get(locale).strip())
-    return text
+
+
+def review_text(quiz: Quiz, answers: list[tuple[str, str]], locale: str) -> str:
+    """The review ("разбор") opened from the result: each situation answered, the answer
+    and what each way gains and costs."""
+    parts = ["<b>" + _("Review of your answers") + "</b>"]
+    for node_id, option_id in answers:
+        node = quiz.nodes_by_id.get(node_id)
+        if not isinstance(node, QuestionNode):
+            continue
+        explanation = node.explanation_for(option_id)
+        if explanation is None:
+            continue
+        option = node.option(option_id)
+        chosen = option.text.get(locale) if option else option_id
+        question = node.text.get(locale).strip().splitlines()[0]
+        parts.append(
+            f"❓ {html.quote(question)}\n"
+            + _("Your answer: {answer}").format(answer=f"<b>{html.quote(chosen)}</b>")
+            + f"\n💡 {html.quote(explanation.get(locale).strip())}"
+        )
+    if len(parts) == 1:
+        parts.append(_("This attempt has nothing to review."))
+    return "\n\n".join(parts)
 
 
 def next_question_number(run: QuizRun) -> int:
@@ -162,63 +185,127 @@ def _trait_name(quiz: Quiz, trait_id: str, locale: str) -> str:
         return trait_id
 
 
-def result_text(
-    quiz: Quiz, profile: StoredProfile, previous: StoredProfile | None, locale: str
-) -> str:
-    """The whole result: band, scores, strengths, growth areas, specialisation, next steps."""
+FLAG_REASONS = {
+    "same_position": lambda: _("almost every answer was in the same place on the screen"),
+    "too_fast": lambda: _("many answers came faster than the questions can be read"),
+    "contradictory": lambda: _("some answers contradict each other"),
+}
+
+
+def flag_text(profile: StoredProfile) -> str | None:
+    """The plain warning on a result that careless answering may have spoiled."""
+    if not profile.flags:
+        return None
+    reasons = "; ".join(FLAG_REASONS[f]() for f in profile.flags if f in FLAG_REASONS)
+    return (
+        "⚠️ <b>"
+        + _("The result may be inaccurate")
+        + "</b>: "
+        + html.quote(reasons)
+        + ". "
+        + _("Take the quiz again when you have a calm five minutes.")
+    )
+
+
+def _names(quiz: Quiz, trait_ids: tuple[str, ...], locale: str) -> str:
+    return ", ".join(_trait_name(quiz, t, locale) for t in trait_ids)
+
+
+def why_text(quiz: Quiz, profile: StoredProfile, best: Specialisation, locale: str) -> str:
+    """Why this specialisation, from the student's own scores on what it weighs most."""
+    fit = profile.fits.get(best.id, 0)
+    weighed = sorted(
+        (
+            (weight * score, trait_id, score)
+            for trait_id, weight in best.weights.items()
+            if weight and (score := profile.scores.get(trait_id)) is not None
+        ),
+        reverse=True,
+    )[:2]
+    shown = ", ".join(
+        f"{_trait_name(quiz, t, locale).lower()} — {score}" for _w, t, score in weighed
+    )
+    lines = [html.quote(best.why.get(locale).strip())]
+    if shown:
+        lines.append(_("Your scores on it: {scores}.").format(scores=html.quote(shown)))
+    top = max(profile.fits.items(), key=lambda item: item[1], default=(best.id, fit))
+    if top[0] != best.id and top[1] > fit:
+        other = quiz.outcomes.specialisation(top[0]).name.get(locale)
+        lines.append(
+            _(
+                "You chose its tasks most often; by your qualities {other} fits a little better"
+                " ({fit}%)."
+            ).format(other=html.quote(other), fit=top[1])
+        )
+    if fit < FIT_CONFIDENT:
+        lines.append(_("No specialisation fits clearly yet: this one is the closest."))
+    return "\n".join(lines)
+
+
+FIT_CONFIDENT = 50
+"""Below this fit the recommendation says it is only the closest one."""
+
+
+def result_text(quiz: Quiz, profile: StoredProfile, locale: str) -> str:
+    """The first screen of a result: warning, band, strengths, growth areas, and the
+    recommendation with why. Pay, career, what to learn and the review are behind buttons."""
     outcomes = quiz.outcomes
     parts: list[str] = []
+    warning = flag_text(profile)
+    if warning:
+        parts.append(warning)
     try:
         band = outcomes.band(profile.band)
-        parts.append(f"🎯 <b>{html.quote(band.title.get(locale))}</b>")
-        parts.append(html.quote(band.text.get(locale).strip()))
+        parts.append(
+            f"🎯 <b>{html.quote(band.title.get(locale))}</b>\n"
+            + html.quote(band.text.get(locale).strip())
+        )
     except KeyError:
         parts.append(f"🎯 <b>{html.quote(profile.band)}</b>")
-
-    lines = ["<b>" + _("Your profile") + "</b>"]
-    for trait in quiz.traits:
-        score = profile.scores.get(trait.id)
-        lines.append(f"{html.quote(trait.name.get(locale))}\n<code>{bar(score)}</code>")
-    parts.append("\n".join(lines))
-
+    lines = []
     if profile.strengths:
-        names = ", ".join(_trait_name(quiz, t, locale) for t in profile.strengths)
-        parts.append(_("💪 Strengths: {names}").format(names=html.quote(names)))
+        names = _names(quiz, profile.strengths, locale)
+        lines.append(_("💪 Strengths: {names}").format(names=html.quote(names)))
     if profile.growth_areas:
-        names = ", ".join(_trait_name(quiz, t, locale) for t in profile.growth_areas)
-        parts.append(_("🌱 Growth areas: {names}").format(names=html.quote(names)))
-
+        names = _names(quiz, profile.growth_areas, locale)
+        lines.append(_("🌱 Growth areas: {names}").format(names=html.quote(names)))
+    else:
+        lines.append(_("🌱 No clear growth areas: every quality scored 50 or more."))
+    parts.append("\n".join(lines))
     try:
         best = outcomes.specialisation(profile.recommended)
-        fit = profile.fits.get(best.id)
-        heading = _("🧭 Recommended specialisation: {name}").format(
-            name=html.quote(best.name.get(locale))
+    except KeyError:
+        return "\n\n".join(parts)
+    heading = _("🧭 Recommended specialisation: {name}").format(
+        name=html.quote(best.name.get(locale))
+    )
+    fit = profile.fits.get(best.id)
+    if fit is not None:
+        heading += " " + _("(fit {fit}%)").format(fit=fit)
+    parts.append(f"<b>{heading}</b>\n" + why_text(quiz, profile, best, locale))
+    return "\n\n".join(parts)
+
+
+def pay_text(quiz: Quiz, locale: str) -> str:
+    result = next((n for n in quiz.nodes if isinstance(n, ResultNode)), None)
+    paragraphs = [t.get(locale).strip() for t in (result.pay, result.career) if t] if result else []
+    return "\n\n".join(html.quote(p) for p in paragraphs) or _("Nothing here yet.")
+
+
+def learn_text(quiz: Quiz, profile: StoredProfile, locale: str) -> str:
+    paragraphs: list[str] = []
+    try:
+        best = quiz.outcomes.specialisation(profile.recommended)
+        paragraphs.append(
+            f"📚 <b>{html.quote(best.name.get(locale))}</b>: "
+            + html.quote(best.learn.get(locale).strip())
         )
-        if fit is not None:
-            heading += " " + _("(fit {fit}%)").format(fit=fit)
-        others = [
-            f"{html.quote(s.name.get(locale))} — {profile.fits[s.id]}%"
-            for s in outcomes.specialisations
-            if s.id != best.id and s.id in profile.fits
-        ]
-        block = [f"<b>{heading}</b>", html.quote(best.why.get(locale).strip())]
-        best_fit = profile.fits.get(best.id, 0)
-        if profile.interest == best.id and any(f > best_fit for f in profile.fits.values()):
-            block.append(_("You said this direction interests you most, so it comes first."))
-        if others:
-            block.append(_("Other specialisations: {list}").format(list="; ".join(others)))
-        block.append("📚 " + html.quote(best.learn.get(locale).strip()))
-        parts.append("\n".join(block))
     except KeyError:
         pass
-
-    result_nodes = [n for n in quiz.nodes if n.kind == "result"]
-    if result_nodes:
-        parts.append(html.quote(result_nodes[0].text.get(locale).strip()))
-
-    if previous is not None:
-        parts.append(change_text(quiz, profile, previous, locale))
-    return "\n\n".join(parts)
+    result = next((n for n in quiz.nodes if isinstance(n, ResultNode)), None)
+    if result is not None:
+        paragraphs.append(html.quote(result.text.get(locale).strip()))
+    return "\n\n".join(paragraphs)
 
 
 def change_text(quiz: Quiz, profile: StoredProfile, previous: StoredProfile, locale: str) -> str:
@@ -242,12 +329,26 @@ def change_text(quiz: Quiz, profile: StoredProfile, previous: StoredProfile, loc
     return "\n".join(lines)
 
 
-def result_keyboard(share_url: str) -> InlineKeyboardMarkup:
+def result_keyboard(attempt_id: int, share_url: str, has_previous: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🔍 Review of answers"), callback_data=ResultCb(attempt=attempt_id, part=Part.REVIEW)
+    )
+    builder.button(
+        text=_("💰 Pay and career"), callback_data=ResultCb(attempt=attempt_id, part=Part.PAY)
+    )
+    builder.button(
+        text=_("📚 What to learn"), callback_data=ResultCb(attempt=attempt_id, part=Part.LEARN)
+    )
+    if has_previous:
+        builder.button(
+            text=_("📈 Since last time"),
+            callback_data=ResultCb(attempt=attempt_id, part=Part.CHANGE),
+        )
     builder.button(text=_("📬 Get learning tips"), callback_data=QuizMenuCb(action=Menu.TIPS))
     builder.button(text=_("🔁 Retake the quiz"), callback_data=QuizMenuCb(action=Menu.RESTART))
     builder.button(text=_("📤 Share the bot"), url=share_url)
-    builder.adjust(1)
+    builder.adjust(1, 2, 1)
     return builder.as_markup()
 
 

@@ -77,12 +77,16 @@ def audience_lines(audience: Audience, quiz: Quiz, centre_name: str | None) -> l
     if audience.band is not None:
         bands = {b.id: b.title.get(locale) for b in quiz.outcomes.bands}
         lines.append(
-            _("result: {band}").format(band=html.quote(bands.get(audience.band, audience.band)))
+            _("result: {band} (not flagged as careless)").format(
+                band=html.quote(bands.get(audience.band, audience.band))
+            )
         )
     if audience.specialisation is not None:
         specs = {s.id: s.name.get(locale) for s in quiz.outcomes.specialisations}
         name = specs.get(audience.specialisation, audience.specialisation)
-        lines.append(_("recommended: {name}").format(name=html.quote(name)))
+        lines.append(
+            _("recommended: {name} (not flagged as careless)").format(name=html.quote(name))
+        )
     if audience.finished is not None:
         lines.append(
             _("finished the quiz") if audience.finished else _("has not finished the quiz")

@@ -17,7 +17,9 @@ from bot.quiz.models import InfoNode, QuestionNode
 from bot.render.stats_model import DropoffRow, LabelledCount, StatsChartInput, TraitComparison
 from bot.stats.report import (
     FINISHED,
+    FLAGGED,
     NOT_SUBSCRIBED,
+    RELIABLE,
     SUBSCRIBED,
     UNFINISHED,
     Period,
@@ -34,6 +36,14 @@ class ReportContext:
     period: Period
     quiz: Quiz
     locale: str
+
+
+def reliable_only_note() -> str:
+    """What the bands, specialisations and averages leave out, said once for all views."""
+    return _(
+        "Suitability, recommendations and the average profile count reliable results only:"
+        " answers flagged as careless (same position, too fast, contradictory) are left out."
+    )
 
 
 def period_name(period: Period) -> str:
@@ -106,6 +116,9 @@ def report_text(report: StatsReport, ctx: ReportContext) -> str:
             finished=_n(report.finished, report),
             rate=_percent(report.completion, report),
         ),
+        _("Result reliable: {reliable} · may be inaccurate (careless answering): {flagged}").format(
+            reliable=_n(report.reliable, report), flagged=_n(report.flagged, report)
+        ),
     ]
     if report.median_minutes is not None:
         lines.append(
@@ -141,6 +154,7 @@ def report_text(report: StatsReport, ctx: ReportContext) -> str:
     worst = _hardest_screen(report, ctx)
     if worst is not None:
         lines.append(worst)
+    lines += ["", reliable_only_note()]
     if report.hidden:
         lines += [
             "",
@@ -176,16 +190,22 @@ def chart_input(report: StatsReport, ctx: ReportContext) -> StatsChartInput:
     labels = screen_labels(ctx.quiz, ctx.locale)
     return StatsChartInput(
         title=ctx.scope_name,
-        subtitle=_("{period} · started: {started}").format(
-            period=period_name(ctx.period), started=_plain(report.started, report)
+        subtitle=_(
+            "{period} · started: {started} · finished: {finished},"
+            " of them may be inaccurate: {flagged}"
+        ).format(
+            period=period_name(ctx.period),
+            started=_plain(report.started, report),
+            finished=_plain(report.finished, report),
+            flagged=_plain(report.flagged, report),
         ),
-        bands_title=_("Suitability bands"),
+        bands_title=_("Suitability bands, reliable results"),
         bands=tuple(LabelledCount(bands.get(k, k), v) for k, v in report.bands.parts.items()),
-        specialisations_title=_("Recommended specialisations"),
+        specialisations_title=_("Recommended specialisations, reliable results"),
         specialisations=tuple(
             LabelledCount(specs.get(k, k), v) for k, v in report.specialisations.parts.items()
         ),
-        traits_title=_("Average profile, 0–100"),
+        traits_title=_("Average profile of reliable results, 0–100"),
         traits=tuple(
             TraitComparison(traits.get(t.trait_id, t.trait_id), t.centre, t.everyone)
             for t in report.traits
@@ -225,9 +245,12 @@ def csv_rows(report: StatsReport, ctx: ReportContext, generated: datetime) -> li
                 hidden=hidden_text(report), k=report.min_group
             ),
         ),
+        (about, _("Results counted"), "", reliable_only_note()),
         (summary, _("Students"), _("started"), report.started),
         (summary, _("Students"), _("finished"), report.funnel.parts[FINISHED]),
         (summary, _("Students"), _("not finished"), report.funnel.parts[UNFINISHED]),
+        (summary, _("Finished"), _("result reliable"), report.results.parts[RELIABLE]),
+        (summary, _("Finished"), _("may be inaccurate"), report.results.parts[FLAGGED]),
         (
             summary,
             _("Completion"),

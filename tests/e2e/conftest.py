@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -75,6 +76,9 @@ class RunningBot:
     tmp_path: Path
     overrides: dict[str, Any] = field(default_factory=dict)
     clock: Clock | None = None
+    option_seeds: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
+    """Each new attempt's order of options: 1, 2, 3... so that a walk of the same answers
+    is the same on every run (a chance order could make it look careless)."""
     app: App | None = None
     task: asyncio.Task[None] | None = None
     transport: str = POLLING
@@ -88,7 +92,7 @@ class RunningBot:
         settings = make_settings(
             self.tmp_path, telegram_api_url=self.emu.base_url, **self.overrides
         )
-        self.app = await build_app(settings, clock=self.clock)
+        self.app = await build_app(settings, clock=self.clock, option_seeds=self.option_seeds)
         self.task = asyncio.create_task(self.app.run(handle_signals=False))
         await wait_polling(self.emu, since, self.transport)
         return self.app

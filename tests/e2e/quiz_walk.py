@@ -1,18 +1,40 @@
-"""Walking the shipped quiz as a student: find the live question, press an option."""
+"""Walking the shipped quiz as a student: find the live question, press an option.
+
+The bot notices answers given faster than anyone reads (see `bot.quiz.careless`), and an
+emulated student answers in milliseconds: every walk is "rushed" unless the bot runs on a
+frozen clock and the walk is paced with `calmly(clock)`, which lets a reader's seconds
+pass before each press."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from bot.clock import FrozenClock
 from bot.emulator import EmuMessage, Student
 from bot.quiz import QuestionNode, load_quiz
 from handlers.quiz.callbacks import Act, QuizCb
+from tests.personas import Persona
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ = load_quiz(ROOT / "quizzes" / "support_role.yaml")
 
 Pick = Callable[[QuestionNode], str]
+Pace = Callable[[], None]
+"""Called before each press: lets the time a student takes pass on the bot's clock."""
+
+READING = timedelta(seconds=8)
+"""How long a calm student takes over a screen: well above the 2 s a careless answer takes."""
+
+
+def calmly(clock: FrozenClock, each: timedelta = READING) -> Pace:
+    """A student who reads every screen before answering (the bot runs on `clock`)."""
+    return lambda: clock.advance(each)
+
+
+def rushed() -> None:
+    """A student who answers at once (every emulated walk does, unless paced)."""
 
 
 def quiz_buttons(message: EmuMessage) -> list[tuple[str, QuizCb]]:
@@ -46,6 +68,7 @@ async def next_screen(student: Student) -> EmuMessage:
 
 async def press_data(student: Student, message: EmuMessage, data: QuizCb) -> dict[str, object]:
     query = await student.emu.press(student.user_id, message.message_id, data.pack())
+    # As long as the student waits for anything (a result's chart can take seconds).
     return await student.emu.wait_callback_answer(query, timeout=student.timeout)
 
 
@@ -71,6 +94,11 @@ def worst(node: QuestionNode) -> str:
     return min(node.options, key=lambda o: sum(o.points.values())).id
 
 
+def like(persona: Persona) -> Pick:
+    """Answer as `persona` would (a realistic student: see tests.personas)."""
+    return lambda node: persona.choose(node.options).id
+
+
 def with_track(track: str, pick: Pick = best) -> Pick:
     """`pick`, but choose option `track` at the specialisation-interest question."""
 
@@ -80,11 +108,14 @@ def with_track(track: str, pick: Pick = best) -> Pick:
     return choose
 
 
-async def advance(student: Student, screen: EmuMessage, pick: Pick) -> EmuMessage:
+async def advance(
+    student: Student, screen: EmuMessage, pick: Pick, pace: Pace = rushed
+) -> EmuMessage:
     """Answer or continue the step on `screen`; return the next step or the result."""
     data = step_of(screen)
     assert data is not None, screen.summary()
     node = QUIZ.node(data.node)
+    pace()
     if isinstance(node, QuestionNode):
         await press_option(student, screen, pick(node))
     else:
@@ -93,7 +124,11 @@ async def advance(student: Student, screen: EmuMessage, pick: Pick) -> EmuMessag
 
 
 async def walk(
-    student: Student, screen: EmuMessage, pick: Pick, until: str | None = None
+    student: Student,
+    screen: EmuMessage,
+    pick: Pick,
+    until: str | None = None,
+    pace: Pace = rushed,
 ) -> tuple[EmuMessage, list[str]]:
     """Go on from `screen` until the result (or until node `until` is shown)."""
     visited: list[str] = []
@@ -103,5 +138,5 @@ async def walk(
         if data.node == until:
             break
         visited.append(data.node)
-        screen = await advance(student, screen, pick)
+        screen = await advance(student, screen, pick, pace)
     return screen, visited

@@ -11,6 +11,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.emulator import Emulator
 from tests.e2e.conftest import RunningBot
+from tests.e2e.quiz_walk import calmly
 from tests.e2e.test_centres import ADMIN, create_centre, finish_quiz, person, staff_menu
 from tests.support import text_of
 
@@ -46,7 +47,7 @@ async def test_a_manager_gets_a_digest_on_monday_only_when_there_is_news(
     await manager.send(f"/start {invite}")
     await manager.expect_message()
     for n in range(2):
-        await finish_quiz(person(emu, 2000 + n, f"Студент{n}", "ru"), code, "tech")
+        await finish_quiz(person(emu, 2000 + n, f"Студент{n}", "ru"), code, "tech", calmly(clock))
 
     await manager.expect_no_message(within=0.5)  # Sunday: nothing yet
     clock.advance(MONDAY_MORNING - SUNDAY)
@@ -55,6 +56,7 @@ async def test_a_manager_gets_a_digest_on_monday_only_when_there_is_news(
     assert "Weekly digest" in text
     assert "&lt;10" not in text  # escaped for HTML, shown as "<10"
     assert "<10 students finished the quiz since the last one" in text
+    assert "Result reliable: <10 · may be inaccurate (careless answering): <10" in text
     assert "Centre Alpha" in text
     assert "Студент" not in text
     await manager.expect_no_message(within=0.5)  # once a week, not once a tick
@@ -66,7 +68,7 @@ async def test_a_manager_gets_a_digest_on_monday_only_when_there_is_news(
     # Turned off, it stays off even when there is news.
     answer = await manager.press("🔕 Turn off the weekly digest", message=digest)
     assert "digest is off" in str(answer.get("text"))
-    await finish_quiz(person(emu, 2100, "Студент", "ru"), code, "soft")
+    await finish_quiz(person(emu, 2100, "Студент", "ru"), code, "soft", calmly(clock))
     clock.advance(timedelta(days=7))
     await manager.expect_no_message(within=1.0)
 

@@ -8,10 +8,12 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.staff.callbacks import (
     BcAction,
@@ -25,7 +27,18 @@ from handlers.staff.callbacks import (
     StatsCb,
 )
 from tests.e2e.conftest import RunningBot, agree
-from tests.e2e.quiz_walk import best, next_screen, walk, with_track
+from tests.e2e.quiz_walk import (
+    QUIZ,
+    Pace,
+    Pick,
+    best,
+    calmly,
+    next_screen,
+    rushed,
+    walk,
+    with_track,
+    worst,
+)
 from tests.support import text_of
 
 ADMIN = 9001
@@ -33,8 +46,13 @@ START_LINK = re.compile(r"https://t\.me/careerbot_test_bot\?start=([A-Za-z0-9_-]
 
 
 @pytest.fixture
-async def staffed(emu: Emulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(emu, tmp_path, overrides={"admin_ids": frozenset({ADMIN})})
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def staffed(emu: Emulator, tmp_path: Path, clock: FrozenClock) -> AsyncIterator[RunningBot]:
+    bot = RunningBot(emu, tmp_path, overrides={"admin_ids": frozenset({ADMIN})}, clock=clock)
     await bot.start()
     try:
         yield bot
@@ -63,13 +81,15 @@ async def create_centre(admin: Student, name: str) -> tuple[str, str]:
     return code, invite
 
 
-async def finish_quiz(student: Student, code: str, track: str) -> None:
+async def finish_quiz(
+    student: Student, code: str, track: str, pace: Pace, pick: Pick = best
+) -> str:
+    """The text of the student's result."""
     await agree(student, code)  # the centre's code travels with the consent
     await student.press("Пройти тест")
     screen = await next_screen(student)
-    pick = with_track(track, best)
-    result, _visited = await walk(student, screen, pick)
-    assert result.text is not None
+    result, _visited = await walk(student, screen, with_track(track, pick), pace=pace)
+    return text_of(result)
 
 
 async def staff_menu(emu: Emulator, user_id: int) -> set[str]:
@@ -78,7 +98,7 @@ async def staff_menu(emu: Emulator, user_id: int) -> set[str]:
 
 @pytest.mark.timeout(240)
 async def test_two_centres_their_students_and_their_managers(
-    emu: Emulator, staffed: RunningBot
+    emu: Emulator, staffed: RunningBot, clock: FrozenClock
 ) -> None:
     admin = person(emu, ADMIN, "Admin")
     await admin.send("/start")
@@ -90,10 +110,20 @@ async def test_two_centres_their_students_and_their_managers(
     tracks = ("tech", "soft", "comm")
     alpha = [person(emu, 2000 + n, f"Студент{n}", "ru") for n in range(12)]
     beta = [person(emu, 3000 + n, f"Гость{n}", "ru") for n in range(3)]
+    # Twelve of Alpha (and Beta's three) read every question; ten more of Alpha click
+    # through at once, always the option worth least. Those ten are flagged, and kept out
+    # of the bands: counted, they would be ten "unlikely" results.
+    calm = calmly(clock)
     await asyncio.gather(
-        *(finish_quiz(s, code_a, tracks[n % 3]) for n, s in enumerate(alpha)),
-        *(finish_quiz(s, code_b, tracks[n % 3]) for n, s in enumerate(beta)),
+        *(finish_quiz(s, code_a, tracks[n % 3], calm) for n, s in enumerate(alpha)),
+        *(finish_quiz(s, code_b, tracks[n % 3], calm) for n, s in enumerate(beta)),
     )
+    hasty = [person(emu, 4000 + n, f"Спешка{n}", "ru") for n in range(10)]
+    results = await asyncio.gather(
+        *(finish_quiz(s, code_a, tracks[n % 3], rushed, worst) for n, s in enumerate(hasty))
+    )
+    assert all("Результат может быть неточным" in text for text in results)
+    alpha += hasty
 
     manager_a = person(emu, 9101, "Marina", "en")
     await manager_a.send(f"/start {invite_a}")
@@ -112,12 +142,14 @@ async def test_two_centres_their_students_and_their_managers(
     assert "already been used" in text_of(await latecomer.expect_message())
     assert await staff_menu(emu, latecomer.user_id) == set()
 
-    # The first centre's manager sees exactly its twelve students, and no student.
+    # The first centre's manager sees exactly its 22 students, and no student.
     await manager_a.send("/stats")
     chart, summary = await manager_a.expect_messages(2)
     assert chart.photo is not None
     text = text_of(summary)
-    assert "Started the quiz: 12 · finished: 12 (100%)" in text
+    assert "Started the quiz: 22 · finished: 22 (100%)" in text
+    assert "Result reliable: 12 · may be inaccurate (careless answering): 10" in text
+    assert "count reliable results only" in text
     everything = " ".join(
         (m.text or "") + (m.caption or "") for m in emu.bot_messages(manager_a.user_id)
     )
@@ -130,6 +162,7 @@ async def test_two_centres_their_students_and_their_managers(
     _chart_b, summary_b = await manager_b.expect_messages(2)
     text_b = text_of(summary_b)
     assert "Started the quiz: <10 · finished: <10 (<10)" in text_b
+    assert "Result reliable: <10 · may be inaccurate (careless answering): <10" in text_b
     assert "fewer than 10 students" in text_b
 
     # The export: the same numbers, readable by a spreadsheet with Russian settings.
@@ -141,18 +174,28 @@ async def test_two_centres_their_students_and_their_managers(
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     values = {(row[0], row[1], row[2]): row[3] for row in rows if len(row) == 4}
-    assert values[("Summary", "Students", "started")] == "12"
-    assert values[("Summary", "Students", "finished")] == "12"
+    assert values[("Summary", "Students", "started")] == "22"
+    assert values[("Summary", "Students", "finished")] == "22"
     assert values[("Summary", "Students", "not finished")] == "0"
-    # Everybody chose alike: one band holds all twelve, the others none (shown as 0).
-    bands = sorted(v for (section, _i, _m), v in values.items() if section == "Suitability bands")
-    assert bands == ["0"] * (len(bands) - 1) + ["12"]
-    # Three tracks of four students each: every specialisation is a small group.
+    assert values[("Summary", "Finished", "result reliable")] == "12"
+    assert values[("Summary", "Finished", "may be inaccurate")] == "10"
+    # The twelve calm students chose alike: one band holds them all, and the others none
+    # (shown as 0): the ten rushed "unlikely" results are not among them.
+    bands = [v for (section, _i, _m), v in values.items() if section == "Suitability bands"]
+    band_ids = [band.id for band in QUIZ.outcomes.bands]
+    assert dict(zip(band_ids, bands, strict=True)) == {
+        "strong": "0",
+        "good": "12",
+        "possible": "0",
+        "unlikely": "0",
+    }
+    # Their answers fit customer communications best, whatever track they took.
     specs = [
         v for (section, _i, _m), v in values.items() if section == "Recommended specialisations"
     ]
-    assert "<10" in specs
-    assert all(v in ("<10", "0") for v in specs)
+    spec_ids = [spec.id for spec in QUIZ.outcomes.specialisations]
+    assert dict(zip(spec_ids, specs, strict=True))["product_comms"] == "12"
+    assert sorted(specs) == ["0", "0", "12"]
 
     await manager_b.send("/export")
     export_b = await manager_b.expect_message()

@@ -20,8 +20,9 @@ from bot.tips.catalogue import load_tips
 from bot.tips.planner import order_tips
 from handlers.tips import TipCb
 from tests.e2e.conftest import BotProcess, RunningBot, agree
-from tests.e2e.quiz_walk import ROOT, advance, best, walk, with_track, worst
+from tests.e2e.quiz_walk import ROOT, advance, best, calmly, like, walk
 from tests.e2e.test_quiz_flow import begin
+from tests.personas import PERSONAS
 from tests.support import text_of
 
 CATALOGUE = load_tips(ROOT / "quizzes" / "tips.yaml")
@@ -70,7 +71,10 @@ def tip_of(message: EmuMessage) -> str | None:
 async def finish_quiz_and_subscribe(student: Student, tipsbot: RunningBot) -> list[str]:
     """Take the quiz, press "get tips"; return the tip ids the plan should send, in order."""
     first = await begin(student)
-    await walk(student, first, with_track("comm", worst))
+    # A people person who avoids technology, reading every question: a result to trust,
+    # with growth areas of its own.
+    assert isinstance(tipsbot.clock, FrozenClock)
+    await walk(student, first, like(PERSONAS["product_comms"]), pace=calmly(tipsbot.clock))
     answer = await student.press("📬 Получать советы")
     overview = await student.expect_message()
     # The pop-up names the same time as the screen (it used to say "soon" whatever the time).
@@ -85,6 +89,8 @@ async def finish_quiz_and_subscribe(student: Student, tipsbot: RunningBot) -> li
     import json
 
     profile = StoredProfile.from_dict(json.loads(stored))
+    assert not profile.flagged
+    assert profile.growth_areas
     return order_tips(CATALOGUE, profile.growth_areas, profile.scores)[:4]
 
 

@@ -35,17 +35,17 @@ async def add_user(db: Database, user_id: int, **columns: Any) -> None:
     )
 
 
-async def finish(db: Database, user_id: int, band: str, recommended: str) -> None:
+async def finish(
+    db: Database, user_id: int, band: str, recommended: str, flags: list[str] | None = None
+) -> None:
+    """A finished attempt; `flags` None: a profile of quiz version 1, which had none."""
+    profile: dict[str, object] = {"band": band, "recommended": recommended}
+    if flags is not None:
+        profile["flags"] = flags
     await db.execute(
         "INSERT INTO attempts (user_id, quiz_id, quiz_version, status, current_node, started_at,"
         " updated_at, finished_at, profile) VALUES (?, 'q', 1, 'finished', 'r', ?, ?, ?, ?)",
-        (
-            user_id,
-            to_db(T0),
-            to_db(T0),
-            to_db(T0),
-            json.dumps({"band": band, "recommended": recommended}),
-        ),
+        (user_id, to_db(T0), to_db(T0), to_db(T0), json.dumps(profile)),
     )
 
 
@@ -106,6 +106,21 @@ async def test_an_audience_counts_who_it_would_reach(
     people: Database, audience: Audience, expected: int
 ) -> None:
     assert await BroadcastsRepo(people).count(params(audience)) == expected
+
+
+async def test_a_result_flagged_as_careless_puts_nobody_in_a_band_or_specialisation(
+    people: Database,
+) -> None:
+    repo = BroadcastsRepo(people)
+    # Student 12's latest result says "high" and "tech", but may be inaccurate.
+    await finish(people, 12, "high", "tech", flags=["too_fast"])
+    assert await repo.count(params(Audience(band="high"))) == 1  # student 10 only
+    assert await repo.count(params(Audience(specialisation="tech"))) == 1
+    assert await repo.count(params(Audience(finished=True))) == 3  # finished all the same
+    # A calm retake with the same result counts.
+    await finish(people, 12, "high", "tech", flags=[])
+    assert await repo.count(params(Audience(band="high"))) == 2
+    assert await repo.count(params(Audience(specialisation="tech"))) == 2
 
 
 async def test_a_recipient_is_sent_once_even_across_a_crash(people: Database) -> None:

@@ -19,7 +19,7 @@ def test_run_refuses_broken_content_with_every_problem(tmp_path: Path) -> None:
     content.mkdir()
     quiz_text = (ROOT / "quizzes" / "support_role.yaml").read_text(encoding="utf-8")
     (content / "support_role.yaml").write_text(
-        quiz_text.replace("next: q_angry", "next: q_nowhere", 1), encoding="utf-8"
+        quiz_text.replace("next: s_routine", "next: q_nowhere", 1), encoding="utf-8"
     )
     shutil.copy(ROOT / "quizzes" / "tips.yaml", content)
     (content / "extra.yaml").write_text("kind: poll\n", encoding="utf-8")
@@ -42,7 +42,7 @@ def test_run_refuses_broken_content_with_every_problem(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1, done.stderr
-    line = 1 + quiz_text.split("next: q_angry", 1)[0].count("\n")
+    line = 1 + quiz_text.split("next: s_routine", 1)[0].count("\n")
     problems = [text for text in done.stderr.splitlines() if text.startswith("  ")]
     assert "Content files have problems; run `careerbot quiz check`:" in done.stderr
     assert problems == [

@@ -37,12 +37,19 @@ async def add_attempt(
     recommended: str = "tech",
     scores: dict[str, int] | None = None,
     undone: tuple[str, ...] = (),
+    flags: tuple[str, ...] | None = None,
 ) -> int:
+    """`flags`: None writes a profile of quiz version 1, which had none."""
     profile = None
     if status == "finished":
-        profile = json.dumps(
-            {"band": band, "recommended": recommended, "scores": scores or {"patience": 50}}
-        )
+        stored: dict[str, object] = {
+            "band": band,
+            "recommended": recommended,
+            "scores": scores or {"patience": 50},
+        }
+        if flags is not None:
+            stored["flags"] = list(flags)
+        profile = json.dumps(stored)
     finished = started + timedelta(minutes=minutes) if status == "finished" else None
     await db.execute(
         "INSERT INTO attempts (user_id, quiz_id, quiz_version, status, current_node, step,"
@@ -75,7 +82,9 @@ async def data(db: Database) -> Database:
             "INSERT INTO centres (id, name, code, created_by, created_at) VALUES (?, ?, ?, 1, ?)",
             (centre, f"c{centre}", f"code{centre}", to_db(T0)),
         )
-    # Ten finish: six by branch c, four by branch d, in 1..10 minutes.
+    # Ten finish: six by branch c, four by branch d, in 1..10 minutes; students 1-9 on
+    # version 2 of the quiz, with careless answering flagged for 2 and 3, student 10 on
+    # version 1 (no flags stored).
     for n in range(1, 11):
         await add_user(db, n, CENTRE)
         branch = "c" if n <= 6 else "d"
@@ -86,7 +95,11 @@ async def data(db: Database) -> Database:
             current="result",
             minutes=n,
             band="high" if n <= 7 else "low",
-            scores={"patience": 40 + n, "empathy": 70},
+            recommended="comm" if n == 2 else "tech",
+            scores={"patience": 40 + n, "empathy": 70 if n != 3 else 0},
+            flags=None
+            if n == 10
+            else {2: ("too_fast",), 3: ("same_position", "too_fast")}.get(n, ()),
         )
     # One stopped at b without answering it; one went Back from c and stopped at b.
     await add_user(db, 11, CENTRE)
@@ -120,14 +133,17 @@ async def data(db: Database) -> Database:
 async def test_a_centre_counts_each_of_its_students_once(data: Database) -> None:
     raw = await StatsRepo(data).raw(CENTRE, "q", T0 - timedelta(days=30))
     assert (raw.started, raw.finished) == (13, 11)
+    assert raw.flagged == 2
     assert raw.subscribed == 1
-    assert dict(raw.bands) == {"high": 8, "low": 3}
-    assert dict(raw.specialisations) == {"tech": 11}
-    # Durations 1..10 and 20 minutes: the median is the sixth, 6 minutes.
+    # Bands, specialisations and averages leave out the two flagged results (2 and 3).
+    assert dict(raw.bands) == {"high": 6, "low": 3}
+    assert dict(raw.specialisations) == {"tech": 9}
+    # Durations 1..10 and 20 minutes, flagged or not: the median is the sixth, 6 minutes.
     assert raw.median_seconds == pytest.approx(6 * 60)
-    assert raw.traits["empathy"].value == pytest.approx(70)
-    assert raw.traits["empathy"].students == 10  # student 13's profile has no empathy score
-    assert raw.traits["patience"].students == 11
+    assert raw.traits["empathy"].value == pytest.approx(70)  # student 3's 0 left out
+    assert raw.traits["empathy"].students == 8  # student 13's profile has no empathy score
+    assert raw.traits["patience"].students == 9
+    assert raw.traits["patience"].value == pytest.approx((41 + sum(range(44, 51)) + 50) / 9)
     assert {k: (v.given, v.students) for k, v in raw.feedback.items()} == {
         "useful": (2, 2),
         "not_for_me": (1, 1),
@@ -149,8 +165,8 @@ async def test_periods_and_everyone(data: Database) -> None:
     all_time = await repo.raw(CENTRE, "q", None)
     assert all_time.started == 14  # student 14's old attempt counts now
     everyone = await repo.raw(None, "q", T0 - timedelta(days=30))
-    assert (everyone.started, everyone.finished) == (14, 12)
-    assert everyone.traits["patience"].students == 12
+    assert (everyone.started, everyone.finished, everyone.flagged) == (14, 12, 2)
+    assert everyone.traits["patience"].students == 10
     # The whole bot's averages are the same whichever centre asks.
     centre = await repo.raw(CENTRE, "q", T0 - timedelta(days=30))
     assert centre.everyone_traits == everyone.traits

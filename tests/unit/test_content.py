@@ -182,8 +182,8 @@ def test_load_content_lists_every_error_of_every_file(tmp_path: Path) -> None:
     folder = copy_content(tmp_path / "content")
     quiz = folder / "support_role.yaml"
     quiz_text = quiz.read_text(encoding="utf-8")
-    quiz.write_text(quiz_text.replace("next: q_angry", "next: q_nowhere", 1), encoding="utf-8")
-    quiz_line = 1 + quiz_text.split("next: q_angry", 1)[0].count("\n")
+    quiz.write_text(quiz_text.replace("next: s_routine", "next: q_nowhere", 1), encoding="utf-8")
+    quiz_line = 1 + quiz_text.split("next: s_routine", 1)[0].count("\n")
     tips = folder / "tips.yaml"
     tips_text = tips.read_text(encoding="utf-8")
     tips.write_text(tips_text.replace("quiz: support_role", "quiz: other_quiz"), encoding="utf-8")

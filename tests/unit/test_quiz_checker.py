@@ -121,7 +121,8 @@ def expect(tmp_path: Path, text: str, fragment: str, message: str) -> list[str]:
 def test_valid_quiz_passes_with_summary(tmp_path: Path) -> None:
     code, lines, path = check(tmp_path, MINI)
     assert lines == [
-        f"{path}: ok — 5 nodes, 3 questions, questions per path: shortest 2, longest 3"
+        f"{path}: ok — 5 nodes, 3 questions, questions per path: shortest 2, longest 3; "
+        "items per trait on a path: fewest 2 (calm); one answer moves a trait by at most 67 (calm)"
     ]
     assert code == 0
 
@@ -680,3 +681,99 @@ def test_graph_of_a_broken_file_fails(tmp_path: Path) -> None:
     assert run_graph(path, "mermaid", out, err=err) == 1
     assert out.getvalue() == ""
     assert err.getvalue().startswith(f"{path}:2: YAML syntax error")
+
+
+# --- measuring without right answers --------------------------------------------------------
+
+
+def test_an_option_scoring_most_on_every_trait_is_refused_when_asked(tmp_path: Path) -> None:
+    allowed = variant("points: {calm: 1, tech: 1}", "points: {calm: 1, tech: 0}")
+    code, lines, _path = check(tmp_path, allowed)
+    assert code == 0, lines  # q3's option a is a "right answer", but the quiz allows that
+    text = variant(
+        "min_questions_per_trait: 1\n",
+        "min_questions_per_trait: 1\nno_right_answers: true\n",
+        allowed,
+    )
+    code, lines, path = check(tmp_path, text)
+    assert_problem(
+        code,
+        lines,
+        path,
+        text,
+        "points: {calm: 2}\n",
+        "option 'a' of node 'q3' scores at least as much as every other option on every "
+        "trait: it is the right answer, not a choice",
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "fragment", "message"),
+    [
+        (
+            "max_traits_per_option: 1",
+            "points: {calm: 2, tech: 1}",
+            "option 'a' of node 'q1' scores 2 traits (calm, tech); max_traits_per_option is 1",
+        ),
+        (
+            "max_answer_change: 60",
+            "  - id: calm\n",
+            "one answer can move trait 'calm' by 67 points on the path q1 → q2 "
+            "(2 question(s) score it); max_answer_change is 60",
+        ),
+    ],
+)
+def test_traits_kept_apart(tmp_path: Path, setting: str, fragment: str, message: str) -> None:
+    text = variant("min_questions_per_trait: 1\n", f"min_questions_per_trait: 1\n{setting}\n")
+    code, lines, path = check(tmp_path, text)
+    assert_problem(code, lines, path, text, fragment, message)
+
+
+@pytest.mark.parametrize(
+    ("twin", "message"),
+    [
+        ("end", "twin 'end' of node 'q3' is not a question"),
+        ("q3", "node 'q3' is its own twin"),
+    ],
+)
+def test_a_twin_must_be_another_question(tmp_path: Path, twin: str, message: str) -> None:
+    text = variant(
+        "    text: {ru: Третий вопрос", f"    twin: {twin}\n    text: {{ru: Третий вопрос"
+    )
+    code, lines, path = check(tmp_path, text)
+    assert_problem(code, lines, path, text, f"twin: {twin}", message)
+
+
+def test_a_twin_must_share_a_trait(tmp_path: Path) -> None:
+    text = variant(Q2_A, "- id: a\n        text: {ru: Да, en: Agree}\n        points: {tech: 2}")
+    text = variant(
+        "    text: {ru: Третий вопрос", "    twin: q2\n    text: {ru: Третий вопрос", text
+    )
+    text = variant("points: {calm: 1, tech: 1}", "points: {calm: 1}", text)
+    code, lines, path = check(tmp_path, text)
+    assert_problem(
+        code,
+        lines,
+        path,
+        text,
+        "twin: q2",
+        "twin 'q2' of node 'q3' scores no trait in common with it: there is nothing to compare",
+    )
+
+
+def test_measure_prints_items_per_trait_on_every_path(tmp_path: Path) -> None:
+    from bot.quiz.cli import run_measure
+
+    path = tmp_path / "quiz.yaml"
+    path.write_text(MINI, encoding="utf-8")
+    out = io.StringIO()
+    assert run_measure(path, out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[:5] == [
+        "| trait | path 1 | path 2 | path 3 |",
+        "|---|---|---|---|",
+        "| calm | 2 (±50) | 3 (±40) | 2 (±67) |",
+        "| tech | 2 (±34) | 3 (±40) | 2 (±50) |",
+        "",
+    ]
+    assert lines[5] == "path 1 (2 questions): q1 → q3"

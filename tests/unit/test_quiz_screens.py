@@ -1,5 +1,6 @@
 """Result texts built from a stored profile (pure: no bot, no event loop)."""
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,14 @@ import pytest
 from bot.i18n import build_i18n
 from bot.quiz import load_quiz
 from bot.quiz.snapshot import StoredProfile
-from handlers.quiz.screens import bar, result_text
+from handlers.quiz.screens import (
+    bar,
+    change_text,
+    learn_text,
+    pay_text,
+    result_text,
+    review_text,
+)
 
 QUIZ = load_quiz(Path(__file__).resolve().parents[2] / "quizzes" / "support_role.yaml")
 
@@ -40,28 +48,74 @@ def profile(**changes: object) -> StoredProfile:
 
 
 def test_interest_note_when_interest_beats_a_better_fit() -> None:
-    text = result_text(QUIZ, profile(), None, "ru")
-    assert "Вы сами выбрали это направление" in text
-    assert "совпадение 60%" in text
+    text = result_text(QUIZ, profile(), "ru")
+    assert "Вы чаще выбирали задачи этого направления" in text
+    assert "Сопровождение ПО (саппорт) подходит чуть лучше (70%)" in text
 
 
-def test_no_interest_note_when_the_fit_is_best_anyway() -> None:
-    text = result_text(QUIZ, profile(recommended="software_support", interest=None), None, "ru")
-    assert "Вы сами выбрали" not in text
+def test_the_why_comes_from_the_students_own_scores() -> None:
+    scores = {t.id: 30 for t in QUIZ.traits} | {"technical": 78, "problem_solving": 70}
+    text = result_text(QUIZ, profile(scores=scores, fits={"tech_support": 74}), "ru")
+    assert "техническая грамотность — 78, решение проблем — 70" in text
+    assert "Вы чаще выбирали" not in text
+    assert "подходит уверенно" not in text
+
+
+def test_a_weak_best_fit_says_it_is_only_the_closest() -> None:
+    text = result_text(QUIZ, profile(fits={"tech_support": 40}), "ru")
+    assert "Ни одно направление пока не подходит уверенно" in text
+
+
+def test_a_flagged_result_says_it_may_be_inaccurate() -> None:
+    text = result_text(QUIZ, profile(flags=["same_position", "too_fast"]), "ru")
+    assert text.startswith("⚠️ <b>Результат может быть неточным</b>")
+    assert "в одном и том же месте экрана" in text
+    assert "спокойно" in text
+    assert "неточным" not in result_text(QUIZ, profile(), "ru")
+
+
+def test_no_growth_areas_when_nothing_is_weak() -> None:
+    text = result_text(QUIZ, profile(growth_areas=[]), "ru")
+    assert "Явных зон роста нет" in text
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_first_screen_fits_a_phone(locale: str) -> None:
+    longest = profile(
+        flags=["same_position", "too_fast", "contradictory"],
+        strengths=["patience", "communication", "memory"],
+        growth_areas=["organisation", "responsibility", "problem_solving"],
+        band="possible",
+        fits={"tech_support": 40, "software_support": 45, "product_comms": 30},
+        recommended="software_support",
+    )
+    text = re.sub(r"<[^>]+>", "", result_text(QUIZ, longest, locale))
+    assert len(text) <= 950, (len(text), text)
 
 
 def test_change_against_the_previous_attempt() -> None:
     previous = profile(scores={t.id: 40 for t in QUIZ.traits}, overall=40)
-    text = result_text(QUIZ, profile(), previous, "ru")
+    text = change_text(QUIZ, profile(), previous, "ru")
     assert "По сравнению с прошлым разом" in text
     assert "↑ Терпение: 40 → 60 (+20)" in text
     assert "В целом: 40 → 60" in text
 
 
 def test_unknown_ids_from_an_older_quiz_do_not_break_the_text() -> None:
-    text = result_text(QUIZ, profile(band="gone", recommended="gone"), None, "ru")
+    text = result_text(QUIZ, profile(band="gone", recommended="gone"), "ru")
     assert "gone" in text
-    assert "Ваш профиль" in text
+
+
+def test_pay_learn_and_review_sit_behind_buttons() -> None:
+    assert "25 000–100 000 ₽" in pay_text(QUIZ, "ru")
+    assert "25 000" not in result_text(QUIZ, profile(), "ru")
+    assert "Устройство компьютеров" in learn_text(QUIZ, profile(), "ru")
+    review = review_text(
+        QUIZ, [("welcome", "continue"), ("s_routine", "y"), ("q_angry", "b")], "ru"
+    )
+    assert "Сразу попрошу дату и сумму платежа" in review
+    assert "Все четыре пути" in review
+    assert "Согласны ли вы" not in review  # statements have nothing to explain
 
 
 def test_bar() -> None:

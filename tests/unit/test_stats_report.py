@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from bot.services.digests import week_start
 from bot.stats.report import (
     FINISHED,
+    FLAGGED,
     NOT_SUBSCRIBED,
+    RELIABLE,
     SUBSCRIBED,
     UNFINISHED,
     Feedback,
@@ -30,6 +32,7 @@ SCREENS = [("a", ()), ("b", ("a",)), ("c", ("b",)), ("d", ("b",)), ("e", ("c", "
 BASE = RawStats(
     started=60,
     finished=50,
+    flagged=0,
     median_seconds=420.0,
     bands={"high": 30, "medium": 15, "low": 5},
     specialisations={"tech": 25, "soft": 25},
@@ -130,6 +133,46 @@ def test_drop_off_hides_a_small_stop_but_shows_a_branch_nobody_took() -> None:
     assert lines["a"].answered is None  # 2 stopped at a: 60 - 58 would show it
     assert lines["c"].answered == 40  # 18 stopped at c, measured from the 60 above
     assert lines["d"].reached == 0
+
+
+def test_flagged_results_are_counted_apart_from_the_reliable_ones() -> None:
+    # 50 finished, 12 of them flagged: the bands and specialisations are of the other 38.
+    shown = report(
+        raw(
+            flagged=12,
+            bands={"high": 20, "medium": 18},
+            specialisations={"tech": 19, "soft": 19},
+        )
+    )
+    assert shown.finished == 50
+    assert shown.results.total == 50
+    assert shown.results.parts == {RELIABLE: 38, FLAGGED: 12}
+    assert (shown.reliable, shown.flagged) == (38, 12)
+    assert shown.bands.total == 38
+    assert shown.bands.parts == {"high": 20, "medium": 18, "low": 0}
+    assert shown.specialisations.total == 38
+
+
+def test_a_few_flagged_results_hide_the_reliable_count_and_a_band_or_two() -> None:
+    # 4 flagged: hidden, and so the 46 reliable (50 - 46 would give the 4 back). The
+    # bands add up to the reliable results, so they must not all be shown either.
+    shown = report(raw(flagged=4, bands={"high": 30, "medium": 16}))
+    assert shown.results.parts == {RELIABLE: None, FLAGGED: None}
+    assert shown.results.total == 50
+    assert shown.bands.total is None
+    assert shown.bands.parts == {"high": None, "medium": None, "low": 0}
+    assert shown.hidden
+
+
+def test_no_split_of_the_finished_gives_back_a_small_unfinished_group() -> None:
+    # 55 started, 50 finished: the funnel hides both. Neither the results, nor the bands,
+    # nor the subscriptions may add up to the 50 (and so give the 5 back).
+    shown = report(raw(started=55))
+    assert shown.funnel.parts == {FINISHED: None, UNFINISHED: None}
+    for split in (shown.results, shown.bands, shown.specialisations, shown.subscriptions):
+        assert split.total is None
+        assert None in split.parts.values()
+    assert shown.subscriptions.share(SUBSCRIBED) is None
 
 
 def test_the_digest_week_starts_on_monday_at_nine_in_the_bots_zone() -> None:

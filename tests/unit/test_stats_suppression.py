@@ -18,9 +18,12 @@ from bot.stats import (
     suppress_funnel,
     suppress_partition,
     suppress_statistic,
+    suppress_within,
 )
 
 K = DEFAULT_MIN_GROUP
+PART_COUNTS = st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8)
+GROUP_SIZES = st.integers(min_value=1, max_value=15)
 
 # --- partitions ------------------------------------------------------------------------------
 
@@ -99,13 +102,20 @@ def test_bad_partitions_are_refused(
         suppress_partition(total, parts, k)
 
 
-@given(
-    counts=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8),
-    k=st.integers(min_value=1, max_value=15),
-)
+def hidden_counts(shown: Partition[int], parts: dict[int, int], k: int) -> list[int]:
+    """The true counts of the hidden parts, after checking that every shown part is true
+    and is 0 or at least `k`."""
+    for key, value in shown.parts.items():
+        if value is not None:
+            assert value == parts[key]
+            assert value == 0 or value >= k
+    return [parts[key] for key, value in shown.parts.items() if value is None]
+
+
+@given(counts=PART_COUNTS, k=GROUP_SIZES)
 def test_random_partitions_hide_no_small_group(counts: list[int], k: int) -> None:
-    total = sum(counts)
     parts = dict(enumerate(counts))
+    total = sum(counts)
     shown = suppress_partition(total, parts, k)
 
     assert list(shown.parts) == list(parts)
@@ -117,15 +127,58 @@ def test_random_partitions_hide_no_small_group(counts: list[int], k: int) -> Non
         assert all(value is None for value in shown.parts.values())
         return
     assert shown.total == total
-    hidden = [parts[key] for key, value in shown.parts.items() if value is None]
-    for key, value in shown.parts.items():
-        if value is not None:
-            assert value == parts[key]
-            assert value == 0 or value >= k
+    hidden = hidden_counts(shown, parts, k)
     # The total minus the shown parts is the sum of the hidden ones: never a single part,
     # never a small group.
     assert not hidden or (len(hidden) >= 2 and sum(hidden) >= k)
     assert all(count > 0 for count in hidden)
+
+
+# --- a partition within a partition ---------------------------------------------------------
+
+
+def test_within_a_shown_part_the_split_is_an_ordinary_partition() -> None:
+    parts = {"reliable": 30, "flagged": 4}
+    assert suppress_within(34, 34, parts, K) == suppress_partition(34, parts, K)
+    assert suppress_within(34, 34, parts, K).total == 34
+
+
+def test_within_a_hidden_part_the_split_does_not_add_it_back_up() -> None:
+    # 40 started, 35 finished, 5 did not: the funnel hides both. Shown as they are,
+    # 25 + 10 would give the 35 back, and 40 - 35 the five.
+    shown = suppress_within(None, 35, {"reliable": 25, "flagged": 10}, K)
+    assert shown == Partition(None, {"reliable": None, "flagged": None})
+
+
+def test_within_a_hidden_part_a_large_part_can_stay_shown() -> None:
+    shown = suppress_within(None, 70, {"good": 30, "possible": 25, "unlikely": 15}, K)
+    # The smallest goes first, then its complement: 15 + 25 hidden, 30 shown.
+    assert shown == Partition(None, {"good": 30, "possible": None, "unlikely": None})
+
+
+def test_within_a_hidden_part_zeros_are_hidden_when_nothing_else_is_there() -> None:
+    assert suppress_within(None, 0, {"a": 0, "b": 0}, K) == Partition(None, {"a": None, "b": None})
+    lone = suppress_within(None, 20, {"a": 20, "b": 0}, K)
+    assert lone == Partition(None, {"a": None, "b": 0})
+
+
+def test_within_a_small_part_everything_is_hidden() -> None:
+    assert suppress_within(None, 6, {"a": 6, "b": 0}, K) == Partition(None, {"a": None, "b": None})
+
+
+@given(counts=PART_COUNTS, k=GROUP_SIZES)
+def test_random_splits_of_a_hidden_part_never_give_it_back(counts: list[int], k: int) -> None:
+    parts = dict(enumerate(counts))
+    shown = suppress_within(None, sum(counts), parts, k)
+
+    assert shown.total is None
+    assert list(shown.parts) == list(parts)
+    hidden = hidden_counts(shown, parts, k)
+    # Something is always hidden, so the shown parts never add up to the hidden total;
+    # what is hidden is a single part only when it is the whole of it.
+    assert hidden
+    positive = [count for count in hidden if count > 0]
+    assert (len(positive) >= 2 and sum(positive) >= k) or sum(positive) == sum(counts)
 
 
 # --- statistics ------------------------------------------------------------------------------
