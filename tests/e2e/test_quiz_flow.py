@@ -13,7 +13,7 @@ from bot.clock import FrozenClock
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Student
 from handlers.quiz.callbacks import Act
-from tests.e2e.conftest import MakeStudent, RunningBot, both_transports
+from tests.e2e.conftest import MakeStudent, RunningBot, agree, both_transports
 from tests.e2e.quiz_walk import (
     QUIZ,
     advance,
@@ -89,6 +89,8 @@ async def test_a_calm_walk_is_trusted_and_the_same_answers_rushed_are_flagged(
     try:
         calm = Student(emu, user_id=1001, first_name="Аня", language_code="ru")
         hasty = Student(emu, user_id=1002, first_name="Боря", language_code="ru")
+        await agree(calm)
+        await agree(hasty)
         read, _visited = await walk(calm, await begin(calm), with_track("tech"), pace=calmly(clock))
         assert "🎯" in text_of(read)
         assert "неточным" not in text_of(read)
