@@ -65,7 +65,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from aiohttp import ClientSession
 
-from bot.app import build_app, build_bot
+from bot.app import build_app, build_bot, freeze_startup_objects
 from bot.clock import to_db
 from bot.config import Settings
 from bot.db import Database, apply_migrations, open_database
@@ -491,6 +491,7 @@ async def broadcast(mode: Mode, recipients: int) -> Result:
         with tempfile.TemporaryDirectory() as tmp:
             settings = settings_for(tg.base_url, Path(tmp), mode)
             app = await build_app(settings)
+            freeze_startup_objects()  # as `careerbot run` does
             await insert_students(app.db, students)
             await app.bot.delete_webhook(drop_pending_updates=True)
             polling = asyncio.create_task(app.run_polling(handle_signals=False))

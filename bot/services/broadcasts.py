@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, overload
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -43,7 +43,7 @@ BATCH = 200
 """Recipients per delivery round at the free rates: tips get their turn between two
 rounds. At higher rates a round holds ROUND_SECONDS' worth, so that the pause while
 it ends and the next is collected stays small beside it."""
-ROUND_SECONDS = 3
+ROUND_SECONDS = 10
 RECENT = 10
 
 
@@ -83,6 +83,33 @@ class CopyLetter(Letter):
             reply_markup=self.markup,
             allow_paid_broadcast=self.paid or None,
         )
+
+
+class _Letters(Sequence[Letter]):
+    """A round's letters, each built when the delivery takes it: a round of ten
+    thousand starts sending at once instead of after all of them are built."""
+
+    def __init__(
+        self,
+        items: list[tuple[Broadcast, tuple[int, int], str, InlineKeyboardMarkup]],
+        build: Callable[[Broadcast, tuple[int, int], str, InlineKeyboardMarkup], Letter],
+    ) -> None:
+        self._items = items
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Letter: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Letter]: ...
+
+    def __getitem__(self, index: int | slice) -> Letter | Sequence[Letter]:
+        if isinstance(index, slice):
+            return _Letters(self._items[index], self._build)
+        return self._build(*self._items[index])
 
 
 @dataclass
@@ -226,7 +253,7 @@ class BroadcastService:
             found = await self.repo.get(broadcast_id)
             if found is not None:
                 broadcasts[broadcast_id] = found
-        letters: list[Letter] = []
+        letters: list[tuple[Broadcast, tuple[int, int], str, InlineKeyboardMarkup]] = []
         rendered: dict[tuple[int, str], tuple[str, InlineKeyboardMarkup] | None] = {}
         for recipient in batch:
             broadcast = broadcasts.get(recipient.broadcast_id)
@@ -244,8 +271,8 @@ class BroadcastService:
                     await self._record(Settled(*keys, "failed", now, error="the tip is gone"))
                 report.failed += 1
                 continue
-            letters.append(self._letter(broadcast, keys, *content))
-        return letters
+            letters.append((broadcast, keys, *content))
+        return _Letters(letters, self._letter)
 
     def _render(self, broadcast: Broadcast, locale: str) -> tuple[str, InlineKeyboardMarkup] | None:
         """The text (a tip's; a copy has none of its own) and the buttons, in `locale`."""

@@ -237,7 +237,7 @@ class Delivery:
         active = list(self._sources)
         for _ in range(self._max_rounds):
             self._look_again = False
-            letters: list[tuple[Letter, SourceReport]] = []
+            batches: list[tuple[Sequence[Letter], SourceReport]] = []
             collected: list[tuple[Source, SourceReport, int, int]] = []
             now = self._clock.now()
             for source in active:
@@ -249,9 +249,9 @@ class Delivery:
                     log.exception("delivery of %s failed", source.name)
                     report.errors.append(f"{source.name}: {exc}")
                     continue  # sits out the rest of this tick
-                letters.extend((letter, source_report) for letter in due)
+                batches.append((due, source_report))
                 collected.append((source, source_report, before, len(due)))
-            await self._send_all(letters)
+            await self._send_all(batches)
             moved = 0
             active = []
             for source, source_report, before, count in collected:
@@ -267,17 +267,22 @@ class Delivery:
                 return
         log.warning("delivery tick stopped after %d rounds; the next one goes on", self._max_rounds)
 
-    async def _send_all(self, letters: Sequence[tuple[Letter, SourceReport]]) -> None:
-        gate = asyncio.Semaphore(self._concurrency)
+    async def _send_all(self, batches: Sequence[tuple[Sequence[Letter], SourceReport]]) -> None:
+        """Send a round's letters, `concurrency` at a time: that many workers take the
+        next letter as they finish one. No task per letter, and each letter is taken
+        from its source's sequence only then (a source may build them as they are
+        taken), so a round of thousands starts at once."""
+        queue = ((letter, report) for due, report in batches for letter in due)
+        total = sum(len(due) for due, _ in batches)
 
-        async def one(letter: Letter, report: SourceReport) -> None:
-            async with gate:
-                await self._send(letter, report)
+        async def worker() -> None:
+            for letter, report in queue:
+                try:
+                    await self._send(letter, report)
+                except Exception:  # one letter's trouble must not stop the others
+                    log.exception("a send failed")
 
-        results = await asyncio.gather(*(one(*pair) for pair in letters), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                log.error("a send failed", exc_info=result)
+        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, total))))
 
     async def _send(self, letter: Letter, report: SourceReport) -> None:
         async def call() -> Sent:
