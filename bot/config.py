@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AnyHttpUrl,
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -82,6 +83,14 @@ EXPECTED: dict[str, str] = {
 }
 
 
+def _blank_is_unset(value: Any) -> Any:
+    """An empty (or blank) variable leaves an optional setting unset, as in `.env.example`."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+BLANK_IS_UNSET = BeforeValidator(_blank_is_unset)
+
+
 class CoreSettings(BaseSettings):
     """What every command needs, including those that never talk to Telegram (migrate).
 
@@ -97,7 +106,7 @@ class CoreSettings(BaseSettings):
     )
 
     database_path: Path = Path("data/bot.sqlite3")
-    content_dir: Path | None = None
+    content_dir: Annotated[Path | None, BLANK_IS_UNSET] = None
     """Folder of content files (quizzes, tips); None = the content shipped in the package."""
     default_locale: Locale = "ru"
     timezone: str = "Europe/Moscow"
@@ -111,11 +120,6 @@ class CoreSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("unknown time zone") from exc
         return value
-
-    @field_validator("content_dir", mode="before")
-    @classmethod
-    def _empty_is_packaged(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("content_dir")
     @classmethod
@@ -143,17 +147,12 @@ class ServeSettings(CoreSettings):
     """How `careerbot run` gets its updates: long polling, or a webhook when WEBHOOK_URL
     is set. `careerbot health` reads these too, without needing the token."""
 
-    webhook_url: AnyHttpUrl | None = None
+    webhook_url: Annotated[AnyHttpUrl | None, BLANK_IS_UNSET] = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
-    webhook_secret: SecretStr | None = None
+    webhook_secret: Annotated[SecretStr | None, BLANK_IS_UNSET] = None
     """Telegram sends it in every request's X-Telegram-Bot-Api-Secret-Token header; a
     request without it is refused (401). Never logged."""
-
-    @field_validator("webhook_url", "webhook_secret", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -222,7 +221,7 @@ class Settings(ServeSettings):
     # Personal data (152-ФЗ): who processes it, where the policy is, how long it is kept.
     operator_name: str = Field(default="", max_length=200)
     operator_contacts: str = Field(default="", max_length=300)
-    privacy_policy_url: AnyHttpUrl | None = None
+    privacy_policy_url: Annotated[AnyHttpUrl | None, BLANK_IS_UNSET] = None
     data_retention: Annotated[timedelta, NoDecode] = timedelta(days=730)
     """A student inactive for longer than this is deleted by the daily retention job."""
 
@@ -235,11 +234,6 @@ class Settings(ServeSettings):
     @classmethod
     def _strip(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
-
-    @field_validator("privacy_policy_url", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("tips_interval", "tips_tick", "invite_ttl", "data_retention", mode="before")
     @classmethod
