@@ -695,11 +695,8 @@ def test_an_option_scoring_most_on_every_trait_is_refused_when_asked(tmp_path: P
         "min_questions_per_trait: 1\nno_right_answers: true\n",
         allowed,
     )
-    code, lines, path = check(tmp_path, text)
-    assert_problem(
-        code,
-        lines,
-        path,
+    expect(
+        tmp_path,
         text,
         "points: {calm: 2}\n",
         "option 'a' of node 'q3' scores at least as much as every other option on every "
@@ -725,8 +722,7 @@ def test_an_option_scoring_most_on_every_trait_is_refused_when_asked(tmp_path: P
 )
 def test_traits_kept_apart(tmp_path: Path, setting: str, fragment: str, message: str) -> None:
     text = variant("min_questions_per_trait: 1\n", f"min_questions_per_trait: 1\n{setting}\n")
-    code, lines, path = check(tmp_path, text)
-    assert_problem(code, lines, path, text, fragment, message)
+    expect(tmp_path, text, fragment, message)
 
 
 @pytest.mark.parametrize(
@@ -740,8 +736,7 @@ def test_a_twin_must_be_another_question(tmp_path: Path, twin: str, message: str
     text = variant(
         "    text: {ru: Третий вопрос", f"    twin: {twin}\n    text: {{ru: Третий вопрос"
     )
-    code, lines, path = check(tmp_path, text)
-    assert_problem(code, lines, path, text, f"twin: {twin}", message)
+    expect(tmp_path, text, f"twin: {twin}", message)
 
 
 def test_a_twin_must_share_a_trait(tmp_path: Path) -> None:
@@ -750,11 +745,8 @@ def test_a_twin_must_share_a_trait(tmp_path: Path) -> None:
         "    text: {ru: Третий вопрос", "    twin: q2\n    text: {ru: Третий вопрос", text
     )
     text = variant("points: {calm: 1, tech: 1}", "points: {calm: 1}", text)
-    code, lines, path = check(tmp_path, text)
-    assert_problem(
-        code,
-        lines,
-        path,
+    expect(
+        tmp_path,
         text,
         "twin: q2",
         "twin 'q2' of node 'q3' scores no trait in common with it: there is nothing to compare",
