@@ -85,17 +85,30 @@ class Run:
         return self.calls / self.updates
 
 
-def process_cpu(pid: int) -> float:
-    """CPU seconds of a process and its living children (careerbot's drawing process)."""
-    total = 0
+def stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command's name: [state, ppid, ..., utime, stime, ...]."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list[int]:
+    """The living children of a process (careerbot's drawing process)."""
+    found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+        if entry.name.isdigit():
+            try:
+                if int(stat_fields(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:  # it ended meanwhile
+                continue
+    return found
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and its living children."""
+    total = 0
+    for each in (pid, *children(pid)):
+        with contextlib.suppress(OSError):
+            fields = stat_fields(each)
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLOCK_TICKS
 
@@ -108,16 +121,11 @@ def rss_kib(pid: int) -> int:
 
 
 def children_rss_kib(pid: int) -> int:
-    """Resident set of the process's living children (careerbot's drawing process)."""
+    """Resident set of the process's living children."""
     total = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                if parent == pid:
-                    total += rss_kib(int(entry.name))
-            except OSError:
-                continue
+    for child in children(pid):
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            total += rss_kib(child)
     return total
 
 
