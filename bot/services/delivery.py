@@ -237,8 +237,7 @@ class Delivery:
         active = list(self._sources)
         for _ in range(self._max_rounds):
             self._look_again = False
-            batches: list[tuple[Sequence[Letter], SourceReport]] = []
-            collected: list[tuple[Source, SourceReport, int, int]] = []
+            collected: list[tuple[Source, SourceReport, int, Sequence[Letter]]] = []
             now = self._clock.now()
             for source in active:
                 source_report = report.of(source.name)
@@ -249,17 +248,18 @@ class Delivery:
                     log.exception("delivery of %s failed", source.name)
                     report.errors.append(f"{source.name}: {exc}")
                     continue  # sits out the rest of this tick
-                batches.append((due, source_report))
-                collected.append((source, source_report, before, len(due)))
-            await self._send_all(batches)
+                collected.append((source, source_report, before, due))
+            await self._send_all([(due, source_report) for _, source_report, _, due in collected])
             moved = 0
             active = []
-            for source, source_report, before, count in collected:
+            for source, source_report, before, due in collected:
                 progress = _moved(source_report) - before
                 moved += progress
-                if count and not progress:  # all refused: asking again now would spin
+                if due and not progress:  # all refused: asking again now would spin
                     log.info(
-                        "%s: all %d letter(s) refused, left for the next tick", source.name, count
+                        "%s: all %d letter(s) refused, left for the next tick",
+                        source.name,
+                        len(due),
                     )
                 else:
                     active.append(source)
