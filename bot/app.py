@@ -40,6 +40,7 @@ from bot.kinds import content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import Quiz
 from bot.render import worker as render_worker
+from bot.response_models import KeepResponseModels
 from bot.services.broadcasts import (
     BroadcastProgress,
     BroadcastRender,
@@ -363,11 +364,13 @@ class App:
 def build_bot(settings: Settings) -> Bot:
     # Any Bot API server works: the official one, a self-hosted telegram-bot-api, the emulator.
     server = TelegramAPIServer.from_base(settings.api_base_url)
-    return Bot(
+    bot = Bot(
         token=settings.bot_token.get_secret_value(),
         session=AiohttpSession(api=server),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    bot.session.middleware(KeepResponseModels())
+    return bot
 
 
 async def build_app(
