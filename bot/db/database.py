@@ -6,6 +6,12 @@ another coroutine's statements. Every statement goes through `Database`, which
 holds an asyncio lock; `transaction()` holds it for the whole unit of work.
 The connection runs in autocommit mode (isolation_level=None): a statement outside
 `transaction()` commits on its own.
+
+A trip to that thread (a statement, a fetch, closing a cursor) costs more CPU than
+the indexed statements the bot runs, in handing the GIL over and waking the event
+loop, so the hot paths keep trips few: a fetch is one trip, a write whose count
+nobody needs is one (`run`), and a write that must say whether it changed a row and
+what the row is now uses `UPDATE ... RETURNING` through `fetchone`.
 """
 
 from __future__ import annotations
@@ -66,14 +72,22 @@ class Database:
         async with self._guard():
             await self._conn.executemany(sql, rows)
 
+    async def run(self, sql: str, params: Params = ()) -> None:
+        """Run one statement whose count of changed rows nobody needs: one trip to the
+        connection's thread, where `execute` takes two (the statement, then closing its
+        cursor)."""
+        async with self._guard():
+            await self._conn.execute_fetchall(sql, params)
+
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._guard(), self._conn.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+        """The first row, or None. The statement, its rows and its cursor go in one trip
+        to the connection's thread, so give a query of one row (or a LIMIT)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._guard(), self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._guard():
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

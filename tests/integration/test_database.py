@@ -1,6 +1,7 @@
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,36 @@ async def test_an_sqlite_too_old_for_returning_is_refused_in_one_line(
     ):
         await open_database(tmp_path / "bot.sqlite3")
     assert not (tmp_path / "bot.sqlite3").exists()
+
+
+class Trips:
+    """Counts the calls queued to the connection's thread: aiosqlite hands every call to
+    its thread through one queue (a private attribute, read here only to count)."""
+
+    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self._queue = db.connection._tx
+        monkeypatch.setattr(db.connection, "_tx", self)
+
+    def put_nowait(self, item: Any) -> None:
+        self.count += 1
+        self._queue.put_nowait(item)
+
+
+async def test_a_fetch_and_a_run_each_take_one_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    trips = Trips(db, monkeypatch)
+    await db.run("INSERT INTO t VALUES (1), (2)")
+    assert trips.count == 1
+    assert [tuple(r) for r in await db.fetchall("SELECT x FROM t ORDER BY x")] == [(1,), (2,)]
+    assert trips.count == 2
+    row = await db.fetchone("UPDATE t SET x = x + 10 WHERE x = 2 RETURNING x")
+    assert row is not None
+    assert row[0] == 12
+    assert trips.count == 3
+    assert await db.fetchone("SELECT x FROM t WHERE x = 99") is None
+    assert trips.count == 4
+    assert await db.execute("UPDATE t SET x = 0") == 2  # a count costs a second trip
+    assert trips.count == 6
