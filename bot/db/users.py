@@ -12,7 +12,8 @@ from bot.db.database import Database
 from bot.domain import SeenUser, User
 
 
-def _user(row: aiosqlite.Row) -> User:
+def _user(row: aiosqlite.Row, consent_version: str | None = None) -> User:
+    """A user from their row; `consent_version` for a row read without that column."""
     return User(
         id=row["id"],
         first_name=row["first_name"],
@@ -26,22 +27,50 @@ def _user(row: aiosqlite.Row) -> User:
         last_seen_at=from_db(row["last_seen_at"]),
         blocked_at=from_db(row["blocked_at"]) if row["blocked_at"] else None,
         news_off_at=from_db(row["news_off_at"]) if row["news_off_at"] else None,
-        consent_version=row["consent_version"],
+        consent_version=row["consent_version"] if consent_version is None else consent_version,
     )
 
 
-# A user's row with the version of the notice they last agreed to.
-SELECT_USER = """
-SELECT users.*,
-       (SELECT version FROM consents WHERE consents.user_id = users.id
-         ORDER BY agreed_at DESC, version DESC LIMIT 1) AS consent_version
-  FROM users WHERE id = ?
+# The version of the notice a user (the row `users`) last agreed to.
+LAST_CONSENT = """
+(SELECT version FROM consents WHERE consents.user_id = users.id
+  ORDER BY agreed_at DESC, version DESC LIMIT 1)
 """
+
+# A user's row with the version of the notice they last agreed to.
+SELECT_USER = f"SELECT users.*, {LAST_CONSENT} AS consent_version FROM users WHERE id = ?"  # noqa: S608
 
 
 class UsersRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def touch_agreed(self, seen: SeenUser, now: datetime, version: str) -> User | None:
+        """Record a visit of a student whose last agreement is to notice `version`, as
+        `touch` does, in one statement; None (nothing written) for anyone else.
+
+        The common update, a student who agreed pressing a button, costs one trip to the
+        database instead of a read and a transaction of three statements.
+        """
+        row = await self._db.fetchone(
+            f"""
+            UPDATE users
+               SET first_name = ?, last_name = ?, username = ?, language_code = ?,
+                   last_seen_at = ?, blocked_at = NULL
+             WHERE id = ? AND {LAST_CONSENT} = ?
+            RETURNING *
+            """,  # noqa: S608 (LAST_CONSENT is a literal above)
+            (
+                seen.first_name,
+                seen.last_name,
+                seen.username,
+                seen.language_code,
+                to_db(now),
+                seen.id,
+                version,
+            ),
+        )
+        return _user(row, consent_version=version) if row else None
 
     async def touch(self, seen: SeenUser, now: datetime) -> tuple[User, bool]:
         """Record a visit: create the user once, later refresh names and last-seen.

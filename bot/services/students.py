@@ -47,6 +47,9 @@ class StudentService:
         student whose consent is to an older notice is loaded but not touched. A user
         who writes again is reachable again.
         """
+        agreed = await self._users.touch_agreed(seen, self._clock.now(), self.consent_version)
+        if agreed is not None:
+            return Visit(agreed, consented=True)
         stored = await self._users.get(seen.id)
         consented = stored is not None and stored.consent_version == self.consent_version
         if consented or (await self._staff.access(seen.id)).is_staff:

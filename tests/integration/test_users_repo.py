@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
+from bot.clock import to_db
 from bot.db import Database
+from bot.db.privacy import PrivacyRepo
 from bot.db.users import UsersRepo
 from bot.domain import SeenUser
 
@@ -77,3 +79,27 @@ async def test_news_are_wanted_until_turned_off(db: Database) -> None:
     assert stored is not None
     assert stored.news_off_at is None
     assert not await repo.set_news(999, wanted=False, now=off)
+
+
+async def test_a_visit_of_an_agreed_student_is_one_statement(db: Database) -> None:
+    repo = UsersRepo(db)
+    await PrivacyRepo(db).agree(SeenUser(7, "Аня"), "v1", "ru", T0)
+    await repo.mark_blocked(7, T0 + timedelta(hours=1))
+    later = T0 + timedelta(days=1)
+    user = await repo.touch_agreed(SeenUser(7, "Anna", username="anna"), later, "v1")
+    assert user is not None
+    assert (user.first_name, user.username, user.consent_version) == ("Anna", "anna", "v1")
+    assert (user.last_seen_at, user.blocked_at, user.created_at) == (later, None, T0)
+    assert user == await repo.get(7)
+
+
+async def test_no_visit_is_written_without_agreement_to_this_notice(db: Database) -> None:
+    repo = UsersRepo(db)
+    await PrivacyRepo(db).agree(SeenUser(8, "Boris"), "v1", "ru", T0)
+    await repo.touch(SeenUser(9, "Vera"), T0)  # stored (staff), never agreed
+    later = T0 + timedelta(days=1)
+    assert await repo.touch_agreed(SeenUser(8, "Changed"), later, "v2") is None
+    assert await repo.touch_agreed(SeenUser(9, "Changed"), later, "v1") is None
+    assert await repo.touch_agreed(SeenUser(10, "Nobody"), later, "v1") is None
+    rows = await db.fetchall("SELECT id, first_name, last_seen_at FROM users ORDER BY id")
+    assert [tuple(r) for r in rows] == [(8, "Boris", to_db(T0)), (9, "Vera", to_db(T0))]
