@@ -32,6 +32,15 @@ def _attempt(row: aiosqlite.Row) -> Attempt:
     )
 
 
+# An attempt with its live answers as a JSON list of [position, node id, option id].
+SNAPSHOT = """
+SELECT attempts.*,
+       (SELECT json_group_array(json_array(position, node_id, option_id)) FROM answers
+         WHERE attempt_id = attempts.id AND undone_at IS NULL) AS live
+  FROM attempts
+"""
+
+
 class AttemptsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -52,18 +61,22 @@ class AttemptsRepo:
     ) -> tuple[Attempt, list[tuple[str, str]]] | None:
         """An attempt and its live answers read together, so no press slips in between.
 
-        Either by id, or the active attempt of (user id, quiz id).
+        Either by id, or the active attempt of (user id, quiz id). One statement reads
+        both (a statement sees one state of the database), in one trip.
         """
-        async with self._db.transaction():
-            if attempt_id is not None:
-                attempt = await self.get(attempt_id)
-            elif active_for is not None:
-                attempt = await self.active(*active_for)
-            else:
-                raise ValueError("give attempt_id or active_for")
-            if attempt is None:
-                return None
-            return attempt, await self.answers(attempt.id)
+        params: tuple[int | str, ...]
+        if attempt_id is not None:
+            where, params = "id = ?", (attempt_id,)
+        elif active_for is not None:
+            where, params = "user_id = ? AND quiz_id = ? AND status = 'active'", active_for
+        else:
+            raise ValueError("give attempt_id or active_for")
+        sql = f"{SNAPSHOT} WHERE {where}"  # both literals of this module
+        row = await self._db.fetchone(sql, params)
+        if row is None:
+            return None
+        live = sorted(json.loads(row["live"]))  # by position: an aggregate keeps no order
+        return _attempt(row), [(node_id, option_id) for _position, node_id, option_id in live]
 
     async def answers(self, attempt_id: int) -> list[tuple[str, str]]:
         """The live answers in order: what replaying the attempt needs."""
@@ -130,13 +143,13 @@ class AttemptsRepo:
         stamp = to_db(now)
         finished = profile is not None
         async with self._db.transaction() as tx:
-            changed = await tx.execute(
+            moved = await tx.fetchone(
                 "UPDATE attempts SET step = step + 1, current_node = ?, updated_at = ?,"
                 " paused_at = NULL,"
                 " status = CASE WHEN ? THEN 'finished' ELSE status END,"
                 " finished_at = CASE WHEN ? THEN ? ELSE finished_at END,"
                 " profile = CASE WHEN ? THEN ? ELSE profile END"
-                " WHERE id = ? AND step = ? AND status = 'active'",
+                " WHERE id = ? AND step = ? AND status = 'active' RETURNING id",
                 (
                     next_node,
                     stamp,
@@ -149,9 +162,9 @@ class AttemptsRepo:
                     attempt.step,
                 ),
             )
-            if changed != 1:
+            if moved is None:
                 return False
-            await tx.execute(
+            await tx.run(
                 "INSERT INTO answers (attempt_id, position, node_id, option_id, answered_at,"
                 " message_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (attempt.id, attempt.step, node_id, option_id, stamp, message_id),
@@ -205,7 +218,7 @@ class AttemptsRepo:
 
     async def set_message(self, attempt_id: int, message_id: int) -> None:
         """Remember which message shows the current node (its buttons are the live ones)."""
-        await self._db.execute(
+        await self._db.run(
             "UPDATE attempts SET message_id = ? WHERE id = ?", (message_id, attempt_id)
         )
 
