@@ -182,7 +182,14 @@ class QuestionNode(_Model):
 
     def max_points(self, trait_id: str) -> int:
         """Points achievable on this question for a trait (the best option)."""
-        return max(o.points.get(trait_id, 0) for o in self.options)
+        return self._best_points.get(trait_id, 0)
+
+    @cached_property
+    def _best_points(self) -> dict[str, int]:
+        """`max_points` of every trait some option scores (replaying an attempt asks it
+        for every trait at every answer)."""
+        traits = {t for o in self.options for t in o.points}
+        return {t: max(o.points.get(t, 0) for o in self.options) for t in traits}
 
     def scored_traits(self) -> frozenset[str]:
         return frozenset(t for o in self.options for t, p in o.points.items() if p > 0)

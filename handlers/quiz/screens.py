@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import html
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -38,14 +38,18 @@ def _numbered(node: QuestionNode, locale: str) -> bool:
 
 
 def node_screen(run: QuizRun, attempt: Attempt, locale: str) -> tuple[str, InlineKeyboardMarkup]:
-    """The current question or info node, with its buttons."""
-    node = run.current
-    builder = InlineKeyboardBuilder()
+    """The current question or info node, with its buttons.
 
-    def press(act: Act, option: str = "") -> str:
-        return QuizCb(
-            act=act, attempt=attempt.id, step=attempt.step, node=node.id, option=option
-        ).pack()
+    Shown on every press, so the keyboard is built as rows of buttons directly: the
+    keyboard builder deep-copies every button on each `button` and on `as_markup`,
+    which cost more than the rest of the screen.
+    """
+    node = run.current
+    rows: list[list[InlineKeyboardButton]] = []
+
+    def press(text: str, act: Act, option: str = "") -> InlineKeyboardButton:
+        data = QuizCb(act=act, attempt=attempt.id, step=attempt.step, node=node.id, option=option)
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
 
     if isinstance(node, QuestionNode):
         text = f"<i>{progress_line(run)}</i>\n\n{html.quote(node.text.get(locale).strip())}"
@@ -56,29 +60,26 @@ def node_screen(run: QuizRun, attempt: Attempt, locale: str) -> tuple[str, Inlin
                 for number, option in enumerate(options, start=1)
             ]
             text += "\n\n" + "\n".join(lines)
-            for number, option in enumerate(options, start=1):
-                builder.button(text=str(number), callback_data=press(Act.ANSWER, option.id))
-            builder.adjust(len(options))
+            numbers = [
+                press(str(number), Act.ANSWER, option.id)
+                for number, option in enumerate(options, start=1)
+            ]
+            rows.append(numbers)
         else:
             for option in options:
-                builder.button(
-                    text=option.text.get(locale), callback_data=press(Act.ANSWER, option.id)
-                )
-            builder.adjust(1)
+                rows.append([press(option.text.get(locale), Act.ANSWER, option.id)])
     elif isinstance(node, InfoNode):
         text = html.quote(node.text.get(locale).strip())
         label = node.button.get(locale) if node.button else _("Continue")
-        builder.button(text=f"{label} ▶", callback_data=press(Act.CONTINUE))
-        builder.adjust(1)
+        rows.append([press(f"{label} ▶", Act.CONTINUE)])
     else:  # a result node is shown by result_text, never as a step
         raise ValueError(f"node {node.id!r} is not a step")
 
-    controls = InlineKeyboardBuilder()
+    controls = [press(_("⏸ Pause"), Act.PAUSE)]
     if run.can_go_back:
-        controls.button(text=_("◀ Back"), callback_data=press(Act.BACK))
-    controls.button(text=_("⏸ Pause"), callback_data=press(Act.PAUSE))
-    builder.attach(controls)
-    return text, builder.as_markup()
+        controls.insert(0, press(_("◀ Back"), Act.BACK))
+    rows.append(controls)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def answered_text(node: QuestionNode, option_id: str, locale: str) -> str:
