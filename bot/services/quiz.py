@@ -7,7 +7,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -29,6 +30,11 @@ from bot.quiz.snapshot import StoredProfile
 log = logging.getLogger(__name__)
 
 DEFAULT_QUIZ = "support_role"
+
+RUNS_KEPT = 1024
+"""Replayed runs kept in memory, by quiz version and answers (see `QuizService._run`)."""
+
+RunKey = tuple[str, int, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class QuizService:
         self._clock = clock
         self._option_seeds = option_seeds or draw_option_seed
         self.quiz_id = quiz_id
+        self._runs: OrderedDict[RunKey, QuizRun] = OrderedDict()
 
     @property
     def quiz(self) -> Quiz:
@@ -157,6 +164,7 @@ class QuizService:
         except QuizRunError as exc:
             log.warning("refused press by user %d on attempt %d: %s", user_id, attempt_id, exc)
             return Refused()
+        self._keep(moved)
         profile = None
         if moved.finished:
             flags = await self._careless(attempt, moved)
@@ -285,12 +293,34 @@ class QuizService:
         if quiz is None or quiz.version != attempt.quiz_version:
             return await self._outdate(attempt, "the quiz version changed")
         try:
-            run = QuizRun.replay(quiz, answers)
+            run = self._run(quiz, answers)
         except ReplayError as exc:
             return await self._outdate(attempt, str(exc))
         if run.node_id != attempt.current_node:
             return await self._outdate(attempt, "the stored node differs from the replay")
         return Position(attempt, run)
+
+    def _run(self, quiz: Quiz, answers: Sequence[tuple[str, str]]) -> QuizRun:
+        """The run these answers make, replayed or kept from the press that made it.
+
+        A run is a pure function of the quiz and the answers, and the key holds both
+        (answers whole, not a step number, which "Back" reuses), so a kept run is never
+        stale. Each press finds the run the previous press made, instead of replaying
+        every answer of the attempt again.
+        """
+        key: RunKey = (quiz.id, quiz.version, tuple(answers))
+        run = self._runs.get(key)
+        if run is None:
+            run = QuizRun.replay(quiz, answers)
+            self._keep(run)
+        else:
+            self._runs.move_to_end(key)
+        return run
+
+    def _keep(self, run: QuizRun) -> None:
+        self._runs[(run.quiz.id, run.quiz.version, run.answers)] = run
+        if len(self._runs) > RUNS_KEPT:
+            self._runs.popitem(last=False)
 
     async def _careless(self, attempt: Attempt, finished: QuizRun) -> tuple[str, ...]:
         """Flags of careless answering, the answer being recorded now included."""

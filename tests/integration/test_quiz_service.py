@@ -1,0 +1,105 @@
+"""The quiz service on a real database: a press finds the run the previous press made
+instead of replaying the attempt, and a kept run never stands for other answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.db.attempts import AttemptsRepo
+from bot.db.users import UsersRepo
+from bot.domain import SeenUser
+from bot.quiz import CONTINUE, QuestionNode, Quiz, QuizRun, load_quizzes
+from bot.services import quiz as quiz_module
+from bot.services.quiz import Moved, Position, QuizService
+
+ROOT = Path(__file__).resolve().parents[2]
+QUIZZES = load_quizzes(ROOT / "quizzes")
+T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+STUDENT = 1
+
+
+@pytest.fixture
+async def service(db: Database) -> QuizService:
+    await UsersRepo(db).touch(SeenUser(STUDENT, "Аня"), T0)
+    return QuizService(AttemptsRepo(db), QUIZZES, FrozenClock(T0), option_seeds=lambda: 7)
+
+
+@pytest.fixture
+def replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many answers each replay of an attempt went through."""
+    calls: list[int] = []
+    original = QuizRun.replay
+
+    def counted(quiz: Quiz, answers: list[tuple[str, str]]) -> QuizRun:
+        calls.append(len(list(answers)))
+        return original(quiz, answers)
+
+    monkeypatch.setattr(QuizRun, "replay", staticmethod(counted))
+    return calls
+
+
+async def press(service: QuizService, position: Position, choice: int = 0) -> Position:
+    node = position.run.current
+    option = node.options[choice].id if isinstance(node, QuestionNode) else CONTINUE
+    attempt = position.attempt
+    moved = await service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
+    assert isinstance(moved, Moved), moved
+    return moved.position
+
+
+async def stored_run(db: Database, position: Position) -> QuizRun:
+    snapshot = await AttemptsRepo(db).snapshot(attempt_id=position.attempt.id)
+    assert snapshot is not None
+    return QuizRun.replay(position.run.quiz, snapshot[1])
+
+
+async def test_a_press_replays_nothing_that_an_earlier_press_made(
+    db: Database, service: QuizService, replays: list[int]
+) -> None:
+    position = await service.begin(STUDENT)
+    for _ in range(8):
+        position = await press(service, position)
+    assert replays == [0]  # the first press replays the empty attempt, once
+    assert position.run == await stored_run(db, position)
+
+    # After a restart nothing is kept: the attempt is replayed once, then kept again.
+    restarted = QuizService(AttemptsRepo(db), QUIZZES, FrozenClock(T0))
+    replays.clear()
+    resumed = await restarted.current(STUDENT)
+    assert isinstance(resumed, Position)
+    assert resumed.run == position.run
+    await press(restarted, resumed)
+    assert replays == [len(position.run.answers)]
+
+
+async def test_after_back_a_different_answer_gets_its_own_run(
+    db: Database, service: QuizService
+) -> None:
+    position = await service.begin(STUDENT)
+    while position.run.questions_answered < 3:
+        position = await press(service, position)
+    step = position.attempt.step
+    went_back = await service.back(STUDENT, position.attempt.id, step, position.run.current.id)
+    assert isinstance(went_back, Moved)
+    position = went_back.position
+    question = position.run.current
+    assert isinstance(question, QuestionNode)
+    # The same step number again, now with another answer: the kept run of the first
+    # answer must not be taken for it.
+    position = await press(service, position, choice=len(question.options) - 1)
+    position = await press(service, position)
+    assert position.run == await stored_run(db, position)
+    assert position.run.answers[-2].option_id == question.options[-1].id
+
+
+async def test_kept_runs_are_bounded(service: QuizService, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quiz_module, "RUNS_KEPT", 3)
+    position = await service.begin(STUDENT)
+    for _ in range(6):
+        position = await press(service, position)
+    assert len(service._runs) == 3
