@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.render._mplsetup import prepare_matplotlib
 from bot.render.model import ChartInput, TraitBar, TraitKind
+from bot.render.textfit import DPI, LINE_SPACING, Fitted, Measure
 
 prepare_matplotlib()
 
@@ -31,7 +31,6 @@ from matplotlib.transforms import Transform, offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
 # Geometry, in pixels of the final image (DPI 100: 1 pt = 100/72 px).
-DPI = 100
 WIDTH = 1080
 MARGIN = 40
 LABEL_WIDTH = 330  # trait names, right-aligned left of the bars
@@ -50,7 +49,6 @@ VALUE_SIZE = 17.0
 DELTA_SIZE = 13.0
 TICK_SIZE = 13.0
 LEGEND_SIZE = 14.0
-LINE_SPACING = 1.2
 
 # A calm, colour-blind-safe palette: blue and orange differ in hue for every common
 # colour-vision deficiency and in lightness for the rest; "normal" is a neutral grey.
@@ -139,10 +137,6 @@ def legend_row(
         text.set_parse_math(False)
 
 
-def px(points: float) -> float:
-    return points * DPI / 72
-
-
 def clamp(score: float) -> float:
     return min(100.0, max(0.0, float(score)))
 
@@ -151,124 +145,32 @@ def number(score: float) -> str:
     return str(round(clamp(score)))
 
 
-@dataclass(frozen=True)
-class Fitted:
-    lines: list[str]
-    size: float
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    @property
-    def height(self) -> float:
-        return px(self.size) * LINE_SPACING * len(self.lines)
-
-
-# Text widths by (text, font file, size): laying out a string costs ~0.5 ms and the
-# same trait names come back in every chart.
-_widths: dict[tuple[str, str, float], float] = {}
+# Text widths by (text, size, bold): laying out a string costs ~0.5 ms and the same
+# trait names come back in every chart.
+_widths: dict[tuple[str, float, bool], float] = {}
 _WIDTHS_MAX = 4096
 
 
-class Measure:
+class AggMeasure(Measure):
     """Text widths in pixels, as the Agg renderer will draw them."""
 
     def __init__(self, renderer: RendererAgg) -> None:
         self.renderer = renderer
 
-    def width(self, text: str, prop: FontProperties) -> float:
+    def width(self, text: str, size: float, bold: bool) -> float:
         if not text:
             return 0.0
-        key = (text, str(prop.get_file()), prop.get_size_in_points())
+        key = (text, size, bold)
         cached = _widths.get(key)
         if cached is not None:
             return cached
         w, _, _ = self.renderer.get_text_width_height_descent(  # type: ignore[no-untyped-call]
-            text, prop, ismath=False
+            text, font(size, bold=bold), ismath=False
         )
         if len(_widths) >= _WIDTHS_MAX:
             _widths.clear()
         _widths[key] = float(w)
         return float(w)
-
-    def fit(
-        self, text: str, max_width: float, sizes: Sequence[float], max_lines: int, bold: bool
-    ) -> Fitted:
-        """Wrap *text* at spaces and hyphens into at most *max_lines* lines no wider
-        than *max_width*, at the largest of *sizes* that allows it; at the smallest size
-        cut what does not fit with "…"."""
-        tokens = _tokens(" ".join(text.split()))
-        for size in sizes:
-            prop = font(size, bold=bold)
-            lines = self._wrap(tokens, prop, max_width)
-            if len(lines) == 2:
-                lines = self._balance(tokens, prop, max_width) or lines
-            if len(lines) <= max_lines and all(
-                self.width(line, prop) <= max_width for line in lines
-            ):
-                return Fitted(lines, size)
-        size = sizes[-1]
-        prop = font(size, bold=bold)
-        lines = self._wrap(tokens, prop, max_width)
-        kept = [self._cut(line, prop, max_width, force=False) for line in lines[:max_lines]]
-        if len(lines) > max_lines:
-            kept[-1] = self._cut(kept[-1], prop, max_width, force=True)
-        return Fitted(kept, size)
-
-    def _wrap(self, tokens: list[tuple[str, str]], prop: FontProperties, limit: float) -> list[str]:
-        lines: list[str] = []
-        current = ""
-        for glue, word in tokens:
-            candidate = current + glue + word if current else word
-            if not current or self.width(candidate, prop) <= limit:
-                current = candidate
-            else:
-                lines.append(current.rstrip())
-                current = word
-        if current:
-            lines.append(current.rstrip())
-        return lines or [""]
-
-    def _balance(
-        self, tokens: list[tuple[str, str]], prop: FontProperties, limit: float
-    ) -> list[str] | None:
-        """The two-line split with the narrowest wider line (no one-word widow), breaking
-        at a space if any such split fits, else at a hyphen."""
-        best: dict[bool, tuple[float, list[str]]] = {}
-        for cut in range(1, len(tokens)):
-            lines = [_join(tokens[:cut]), _join(tokens[cut:])]
-            widest = max(self.width(line, prop) for line in lines)
-            at_space = tokens[cut][0] == " "
-            if widest <= limit and (at_space not in best or widest < best[at_space][0]):
-                best[at_space] = (widest, lines)
-        chosen = best.get(True) or best.get(False)
-        return chosen[1] if chosen else None
-
-    def _cut(self, line: str, prop: FontProperties, limit: float, *, force: bool) -> str:
-        if not force and self.width(line, prop) <= limit:
-            return line
-        while line and self.width(line.rstrip(" -") + "…", prop) > limit:
-            line = line[:-1]
-        return line.rstrip(" -") + "…"
-
-
-def _join(tokens: Sequence[tuple[str, str]]) -> str:
-    return "".join(glue + piece if i else piece for i, (glue, piece) in enumerate(tokens))
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """Words with the glue before them: ("", first), (" ", word), ("", after-a-hyphen)."""
-    tokens: list[tuple[str, str]] = []
-    for i, word in enumerate(text.split(" ")):
-        parts = word.split("-")
-        for j, part in enumerate(parts):
-            piece = part + ("-" if j < len(parts) - 1 else "")
-            if not piece:
-                continue
-            glue = " " if i and not j else ""
-            tokens.append((glue, piece))
-    return tokens
 
 
 def render_profile_chart(data: ChartInput) -> bytes:
@@ -280,7 +182,7 @@ def render_profile_chart(data: ChartInput) -> bytes:
 def _render(data: ChartInput) -> bytes:
     fig = Figure(figsize=(WIDTH / DPI, 10), dpi=DPI, facecolor=BACKGROUND)
     canvas = FigureCanvasAgg(fig)
-    measure = Measure(canvas.get_renderer())  # type: ignore[no-untyped-call]
+    measure = AggMeasure(canvas.get_renderer())  # type: ignore[no-untyped-call]
     inner = WIDTH - 2 * MARGIN
 
     title = measure.fit(data.title, inner, TITLE_SIZES, max_lines=2, bold=True)
@@ -406,7 +308,7 @@ def _draw_bars(
         if trait.score is not None and before is not None:
             delta = round(clamp(trait.score)) - round(before)
             if delta:
-                shift = 10 + measure.width(value, value_font) + 6
+                shift = 10 + measure.width(value, VALUE_SIZE, True) + 6
                 sign = "+" if delta > 0 else "−"
                 ax.text(
                     anchor,

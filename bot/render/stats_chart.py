@@ -23,7 +23,6 @@ from bot.render._mplsetup import prepare_matplotlib
 from bot.render.chart import (
     BACKGROUND,
     COLORS,
-    DPI,
     GRID,
     INK,
     LABEL_GAP,
@@ -34,8 +33,7 @@ from bot.render.chart import (
     TITLE_SIZES,
     TRACK,
     WIDTH,
-    Fitted,
-    Measure,
+    AggMeasure,
     clamp,
     figure_text,
     font,
@@ -46,6 +44,7 @@ from bot.render.chart import (
     to_png,
 )
 from bot.render.stats_model import StatsChartInput
+from bot.render.textfit import DPI, Fitted, Measure
 
 prepare_matplotlib()
 
@@ -255,7 +254,7 @@ def _draw(data: StatsChartInput) -> Figure:
     panels, hidden = plan(data)
     fig = Figure(figsize=(WIDTH / DPI, 10), dpi=DPI, facecolor=BACKGROUND)
     canvas = FigureCanvasAgg(fig)
-    measure = Measure(canvas.get_renderer())  # type: ignore[no-untyped-call]
+    measure = AggMeasure(canvas.get_renderer())  # type: ignore[no-untyped-call]
     inner = WIDTH - 2 * MARGIN
 
     title = measure.fit(data.title, inner, TITLE_SIZES, max_lines=2, bold=True)

@@ -141,13 +141,14 @@ def test_longest_real_labels_render_and_fit(
     from matplotlib.figure import Figure
 
     from bot.render import chart as impl
+    from bot.render.textfit import DPI
 
     previous = dict.fromkeys(labels, 50.0)
     picture = image(render_profile_chart(chart(labels=labels, previous=previous, title=title)))
     assert picture.width == 1080
 
-    renderer = FigureCanvasAgg(Figure(dpi=impl.DPI)).get_renderer()  # type: ignore[no-untyped-call]
-    measure = impl.Measure(renderer)
+    renderer = FigureCanvasAgg(Figure(dpi=DPI)).get_renderer()  # type: ignore[no-untyped-call]
+    measure = impl.AggMeasure(renderer)
     for label in labels:
         fitted = measure.fit(label, impl.LABEL_WIDTH, impl.LABEL_SIZES, max_lines=2, bold=False)
         assert "…" not in fitted.text, label
