@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +13,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.emulator import EmuMessage
 
+ROOT = Path(__file__).resolve().parents[1]
 TEST_TOKEN = "123456:TEST-token-for-the-local-emulator"
 SETTINGS_VARS = (
     "BOT_TOKEN",
@@ -50,6 +55,20 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def run_python(code: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """*code* run by a fresh interpreter in the checkout (what importing costs, what is
+    logged on a clean start); by default every warning is an error there."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=dict(env) if env is not None else {**os.environ, "PYTHONWARNINGS": "error"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def text_of(message: EmuMessage) -> str:

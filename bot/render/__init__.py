@@ -1,10 +1,11 @@
 """Pictures the bot sends: a student's profile chart, a centre's statistics chart and
 a printable QR code of a link, each as PNG bytes.
 
-Importing this package is cheap: matplotlib (or segno and Pillow for the QR code) is
-imported on the first call to a ``render_*`` function. They are synchronous and
-CPU-bound: handlers call them through :func:`bot.render.worker.draw`, which runs them
-in a process of their own.
+Importing this package is cheap: what draws is imported on the first call to a
+``render_*`` function (Pillow for the profile chart, matplotlib for the statistics
+chart, segno and Pillow for the QR code). They are synchronous and CPU-bound: handlers
+call them through :func:`bot.render.worker.draw`, which runs them in a process of
+their own.
 """
 
 from __future__ import annotations

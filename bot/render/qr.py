@@ -11,13 +11,13 @@ segno and Pillow (~50 ms): ``bot.render`` does it lazily.
 
 from __future__ import annotations
 
-import importlib.util
 import io
-from functools import cache
 from pathlib import Path
 
 import segno
 from PIL import Image, ImageDraw, ImageFont
+
+from bot.render.fonts import font_dir
 
 ERROR = "m"  # the least; segno raises it for free when the version has room to spare
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 requires
@@ -31,14 +31,9 @@ DARK = 0
 LIGHT = 255
 
 
-@cache
 def font_path() -> Path:
     """matplotlib's DejaVu Sans, the same file the charts use, without importing it."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("matplotlib is not installed: its DejaVu Sans font is needed")
-    package = Path(next(iter(spec.submodule_search_locations)))
-    return package / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return font_dir() / "DejaVuSans.ttf"
 
 
 def make_code(url: str) -> segno.QRCode:

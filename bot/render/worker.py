@@ -1,16 +1,18 @@
-"""Drawing off the bot's process: the event loop never waits for matplotlib.
+"""Drawing off the bot's process: the event loop never waits for a picture.
 
-A chart costs about 0.1 s of CPU (a statistics chart 0.5 s). In a thread of the bot's
-own process that time competes with the event loop for the GIL, so every other
-student's update waits while one chart is drawn, and matplotlib's caches stay in the
-bot's memory. Here drawing runs in one worker process of its own, started on the
-first picture (Python's ``spawn`` start method: a fresh interpreter, nothing of the
-bot's state inherited) and used by every application in this process, since the
+A result chart costs about 10 ms of CPU (drawn with Pillow), a statistics chart 0.5 s
+(matplotlib), a QR code about 60 ms. In a thread of the bot's own process that time
+competes with the event loop for the GIL, so every other student's update waits while
+a picture is drawn, and the drawing libraries (matplotlib above all) and their caches
+stay in the bot's memory. Here drawing runs in one worker process of its own, started
+on the first picture (Python's ``spawn`` start method: a fresh interpreter, nothing of
+the bot's state inherited) and used by every application in this process, since the
 functions it runs are pure (data in, PNG bytes out). Pictures queue there one after
 another, which delays only the student waiting for that picture.
 
 The worker is replaced after ``TASKS_PER_WORKER`` pictures, so whatever matplotlib
-keeps grows no further, and after a crash (the next picture starts a new one).
+(or a cache) keeps grows no further, and after a crash (the next picture starts a new
+one).
 """
 
 from __future__ import annotations

@@ -1,24 +1,24 @@
-"""The profile chart: a valid, deterministic PNG with every Cyrillic glyph present."""
+"""The profile chart: a valid, deterministic PNG with every Cyrillic glyph present,
+drawn with Pillow where the scores say."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-import os
-import subprocess
-import sys
+import itertools
+import math
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageColor
 
-from bot.render import ChartInput, TraitBar, render_profile_chart
-from bot.render._mplsetup import choose_config_dir
+from bot.render import ChartInput, TraitBar, fonts, render_profile_chart
+from bot.render import chart as impl
+from tests.support import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 RU_LABELS = [
@@ -137,17 +137,11 @@ def test_scores_are_clamped_to_the_axis() -> None:
 def test_longest_real_labels_render_and_fit(
     labels: list[str], legend: tuple[str, str, str], title: str, glyphs_strict: None
 ) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from bot.render import chart as impl
-
     previous = dict.fromkeys(labels, 50.0)
     picture = image(render_profile_chart(chart(labels=labels, previous=previous, title=title)))
     assert picture.width == 1080
 
-    renderer = FigureCanvasAgg(Figure(dpi=impl.DPI)).get_renderer()  # type: ignore[no-untyped-call]
-    measure = impl.Measure(renderer)
+    measure = impl.PillowMeasure()
     for label in labels:
         fitted = measure.fit(label, impl.LABEL_WIDTH, impl.LABEL_SIZES, max_lines=2, bold=False)
         assert "…" not in fitted.text, label
@@ -179,8 +173,6 @@ def test_the_font_is_matplotlibs_own_dejavu_with_cyrillic() -> None:
     import matplotlib
     from matplotlib.ft2font import FT2Font
 
-    from bot.render import chart as impl
-
     data = Path(matplotlib.get_data_path()).resolve()
     for path in (impl.FONT_REGULAR, impl.FONT_BOLD):
         assert path.resolve().is_relative_to(data)
@@ -188,6 +180,126 @@ def test_the_font_is_matplotlibs_own_dejavu_with_cyrillic() -> None:
         assert font.family_name == "DejaVu Sans"
         missing = [c for c in "ЁёЖжЩщЪъЫыЭэЮюЯя—−…·" if font.get_char_index(ord(c)) == 0]
         assert missing == []
+
+
+def test_the_glyph_guard_knows_what_freetype_knows() -> None:
+    """The characters the guard reads from the font files are the ones FreeType (in
+    matplotlib) finds a glyph for, and the metrics numbers are centred by are the font's."""
+    from matplotlib.ft2font import FT2Font
+
+    for path in (impl.FONT_REGULAR, impl.FONT_BOLD):
+        font = FT2Font(str(path))
+        assert fonts.characters(path) == set(font.get_charmap())
+        assert 0x416 in fonts.characters(path)  # Ж
+        assert 0x6F22 not in fonts.characters(path)  # 漢
+        os2, head = font.get_sfnt_table("OS/2"), font.get_sfnt_table("head")
+        assert os2 is not None
+        assert head is not None
+        ascent, descent = os2["sTypoAscender"], -os2["sTypoDescender"]
+        em = head["unitsPerEm"]
+        assert fonts.typo_ascent_descent(path) == (ascent / em, descent / em)
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    r, g, b = ImageColor.getrgb(colour)[:3]
+    return r, g, b
+
+
+def runs(pixels: Sequence[object], at_least: int) -> list[tuple[int, object]]:
+    """(start, colour) of every run of one colour at least *at_least* pixels long."""
+    found: list[tuple[int, object]] = []
+    start = 0
+    for i in range(1, len(pixels) + 1):
+        if i == len(pixels) or pixels[i] != pixels[start]:
+            if i - start >= at_least:
+                found.append((start, pixels[start]))
+            start = i
+    return found
+
+
+def test_bars_markers_grid_and_legend_are_where_the_scores_say() -> None:
+    scores: list[float | None] = [80, 75, 62, 40, 30, 90, 25, 55, 68]
+    previous = {"Терпение": 60.0, "Эмпатия": 100.0}
+    picture = image(render_profile_chart(chart(scores=scores, previous=previous)))
+    picture = picture.convert("RGB")
+    left = impl.MARGIN + impl.LABEL_WIDTH + impl.LABEL_GAP
+    right = impl.WIDTH - impl.MARGIN - impl.VALUE_WIDTH
+    white, track, grid = rgb(impl.BACKGROUND), rgb(impl.TRACK), rgb(impl.GRID)
+    strength, growth, normal = (rgb(impl.COLORS[k]) for k in ("strength", "growth", "normal"))
+    colours = [strength, strength, normal, normal, growth, strength, growth, normal, normal]
+
+    # The bars, top down: one run of a bar's colour per trait, ROW apart.
+    thickness = round(impl.BAR_THICKNESS * impl.ROW)
+    column = [picture.getpixel((left + 2, y)) for y in range(picture.height)]
+    bars = [(y, c) for y, c in runs(column, thickness) if c in colours]
+    assert [c for _, c in bars] == colours
+    tops = [y for y, _ in bars]
+    assert {b - a for a, b in itertools.pairwise(tops)} == {impl.ROW}
+    middles = [top + thickness // 2 for top in tops]
+    for row, (middle, score) in enumerate(zip(middles, scores, strict=True)):
+        assert score is not None
+        end = next(x for x in range(left, right) if picture.getpixel((x, middle)) in (track, grid))
+        assert abs(end - (left + score / 100 * (right - left))) <= 1, (score, end)
+        if row > 1:  # no previous attempt: the track goes on to 100, behind the number
+            assert picture.getpixel((right - 1, middle)) == track
+            assert picture.getpixel((right, middle)) == white
+
+    # The previous attempt: a darker stroke over the bar at 60, and at 100 at the very end.
+    at_60 = picture.getpixel((round(left + 0.6 * (right - left)), middles[0]))
+    assert isinstance(at_60, tuple)
+    assert sum(at_60) < sum(strength) - 60
+    at_100 = picture.getpixel((right - 1, middles[1]))
+    assert isinstance(at_100, tuple)
+    assert sum(at_100) < sum(track) - 200
+
+    # Grid lines at 0, 25, 50, 75 (between two bars), none at 100.
+    gap = middles[0] + impl.ROW // 2
+    lines = [x for x in range(left - 5, right + 5) if picture.getpixel((x, gap)) == grid]
+    assert lines == [left + math.floor(t / 100 * (right - left) + 0.5) for t in (0, 25, 50, 75)]
+
+    # The legend above the bars: a patch for strength and one for growth (both measured),
+    # then the previous attempt's marker, upright.
+    y = tops[0] - 60
+    legend = [picture.getpixel((x, y)) for x in range(impl.WIDTH)]
+    patches = [(x, c) for x, c in runs(legend, 20) if c != white]
+    assert [c for _, c in patches] == [strength, growth]
+    assert patches[0][0] == impl.MARGIN
+    strokes = [
+        x
+        for x in range(patches[-1][0], impl.WIDTH)
+        for _, c in runs([picture.getpixel((x, v)) for v in range(y - 20, y + 20)], 20)
+        if c not in (white, growth)
+    ]
+    assert len(strokes) == 4, strokes  # 3 pt wide
+
+
+def test_the_png_keeps_every_flat_colour_exactly() -> None:
+    """The palette PNG: every colour of the palette comes out as itself (the backgrounds,
+    bars and text colours are exact), and antialiased shades stay close."""
+    palette = impl.palette()
+    assert len(palette) <= 256
+    for name in (impl.BACKGROUND, impl.TRACK, impl.GRID, impl.INK, impl.MUTED):
+        assert rgb(name) in palette
+    flat = Image.new("RGB", (len(palette), 1))
+    for x, colour in enumerate(palette):
+        flat.putpixel((x, 0), colour)
+    out = image(impl.to_png(flat))
+    assert out.mode == "P"
+    assert [out.convert("RGB").getpixel((x, 0)) for x in range(len(palette))] == list(palette)
+
+    ink, white = rgb(impl.INK), rgb(impl.BACKGROUND)
+    shades = Image.new("RGB", (256, 1))
+    for x in range(256):
+        shades.putpixel(
+            (x, 0),
+            tuple(round((i * x + w * (255 - x)) / 255) for i, w in zip(ink, white, strict=True)),
+        )
+    out = image(impl.to_png(shades)).convert("RGB")
+    for x in range(256):
+        drawn, kept = shades.getpixel((x, 0)), out.getpixel((x, 0))
+        assert isinstance(drawn, tuple)
+        assert isinstance(kept, tuple)
+        assert max(abs(a - b) for a, b in zip(drawn, kept, strict=True)) <= 12
 
 
 def test_bad_input_is_refused() -> None:
@@ -211,76 +323,14 @@ async def test_renders_off_the_event_loop() -> None:
     assert png.startswith(PNG_MAGIC)
 
 
-def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_importing_the_package_does_not_import_matplotlib() -> None:
-    code = (
+def test_importing_the_package_and_drawing_do_not_import_matplotlib() -> None:
+    result = run_python(
         "import sys, bot.render\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
         "from bot.render import ChartInput, TraitBar, render_profile_chart\n"
-        "render_profile_chart(ChartInput('t', 's', [TraitBar('Терпение', 50)]))\n"
-        "assert 'matplotlib' in sys.modules\n"
-        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot used'\n"
-    )
-    result = run_python(code, {**os.environ, "PYTHONWARNINGS": "error"})
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-
-
-def test_unwritable_home_falls_back_quietly(tmp_path: Path) -> None:
-    home = tmp_path / "home-is-a-file"
-    home.write_text("")
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MPLBACKEND"}
-    }
-    env.update(HOME=str(home), TMPDIR=str(temp))
-    code = (
-        "import os\n"
-        "from bot.render import ChartInput, TraitBar, render_profile_chart\n"
         "png = render_profile_chart(ChartInput('t', 's', [TraitBar('Терпение', 50)]))\n"
         "assert png.startswith(b'\\x89PNG')\n"
-        "print(os.environ['MPLCONFIGDIR'])\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported to draw'\n"
     )
-    result = run_python(code, env)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""  # no "Matplotlib created a temporary cache directory"
-    chosen = Path(result.stdout.strip())
-    assert chosen.parent == temp
-    assert chosen.name == f"careerbot-matplotlib-{os.getuid()}"
-    assert list(chosen.glob("fontlist-*.json"))  # the font cache is kept for next time
-
-
-def test_config_dir_is_left_alone_when_usable(tmp_path: Path) -> None:
-    env = {"XDG_CONFIG_HOME": str(tmp_path / "c"), "XDG_CACHE_HOME": str(tmp_path / "k")}
-    assert choose_config_dir(env) is None
-    assert "MPLCONFIGDIR" not in env
-    assert (tmp_path / "c" / "matplotlib").is_dir()
-
-    preset = {"MPLCONFIGDIR": "/somewhere/chosen/by/the/admin"}
-    assert choose_config_dir(preset) is None
-    assert preset == {"MPLCONFIGDIR": "/somewhere/chosen/by/the/admin"}
-
-
-def test_config_dir_falls_back_when_unusable(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    env = {"XDG_CONFIG_HOME": str(blocker), "XDG_CACHE_HOME": str(tmp_path / "k")}
-    chosen = choose_config_dir(env)
-    assert chosen is not None
-    assert env["MPLCONFIGDIR"] == chosen
-    assert Path(chosen).is_dir()
-    assert os.access(chosen, os.W_OK)
+    assert result.stderr == ""

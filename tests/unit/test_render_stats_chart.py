@@ -1,12 +1,11 @@
-"""A career centre's statistics chart: a valid PNG where hidden values are never drawn."""
+"""A career centre's statistics chart: a valid PNG where hidden values are never drawn,
+and matplotlib (which draws it) set up quietly wherever it runs."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
 import os
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +24,9 @@ from bot.render import (
     render_stats_chart,
 )
 from bot.render import stats_chart as impl
+from bot.render._mplsetup import choose_config_dir
+from tests.support import run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 SCREENS = [
@@ -283,25 +283,22 @@ def test_bad_input_is_refused() -> None:
         TraitComparison("Терпение", 50, float("inf"))
 
 
+# A statistics chart of one count, as Python code for a fresh interpreter.
+SMALLEST = (
+    "n = LabelledCount('Терпение', 12)\n"
+    "data = StatsChartInput('t', 's', 'b', (n,), 's', (), 't', (), 'c', 'e', 'd', (),"
+    " 'r', 'a', 'h')\n"
+)
+
+
 def test_importing_the_package_does_not_import_matplotlib() -> None:
-    code = (
+    result = run_python(
         "import sys, bot.render\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
         "from bot.render import LabelledCount, StatsChartInput, render_stats_chart\n"
-        "n = LabelledCount('Терпение', 12)\n"
-        "data = StatsChartInput('t', 's', 'b', (n,), 's', (), 't', (), 'c', 'e', 'd', (),"
-        " 'r', 'a', 'h')\n"
+        f"{SMALLEST}"
         "assert render_stats_chart(data).startswith(b'\\x89PNG')\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot used'\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONWARNINGS": "error"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -313,3 +310,52 @@ def test_labels_are_texts_not_maths() -> None:
     label = next(t for ax in fig.axes for t in ax.texts if t.get_text() == "$x$ и 50%")
     assert isinstance(label, Text)
     assert not label.get_parse_math()
+
+
+def test_unwritable_home_falls_back_quietly(tmp_path: Path) -> None:
+    home = tmp_path / "home-is-a-file"
+    home.write_text("")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MPLBACKEND"}
+    }
+    env.update(HOME=str(home), TMPDIR=str(temp))
+    code = (
+        "import os\n"
+        "from bot.render import LabelledCount, StatsChartInput, render_stats_chart\n"
+        f"{SMALLEST}"
+        "assert render_stats_chart(data).startswith(b'\\x89PNG')\n"
+        "print(os.environ['MPLCONFIGDIR'])\n"
+    )
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no "Matplotlib created a temporary cache directory"
+    chosen = Path(result.stdout.strip())
+    assert chosen.parent == temp
+    assert chosen.name == f"careerbot-matplotlib-{os.getuid()}"
+    assert list(chosen.glob("fontlist-*.json"))  # the font cache is kept for next time
+
+
+def test_config_dir_is_left_alone_when_usable(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "c"), "XDG_CACHE_HOME": str(tmp_path / "k")}
+    assert choose_config_dir(env) is None
+    assert "MPLCONFIGDIR" not in env
+    assert (tmp_path / "c" / "matplotlib").is_dir()
+
+    preset = {"MPLCONFIGDIR": "/somewhere/chosen/by/the/admin"}
+    assert choose_config_dir(preset) is None
+    assert preset == {"MPLCONFIGDIR": "/somewhere/chosen/by/the/admin"}
+
+
+def test_config_dir_falls_back_when_unusable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = {"XDG_CONFIG_HOME": str(blocker), "XDG_CACHE_HOME": str(tmp_path / "k")}
+    chosen = choose_config_dir(env)
+    assert chosen is not None
+    assert env["MPLCONFIGDIR"] == chosen
+    assert Path(chosen).is_dir()
+    assert os.access(chosen, os.W_OK)
