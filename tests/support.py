@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.config import Settings
 from bot.db import Database
 from bot.emulator import EmuMessage
@@ -102,3 +104,18 @@ async def rows_about(db: Database, user_id: int, *texts: str) -> list[str]:
     for problem in await db.fetchall("PRAGMA foreign_key_check"):
         found.append(f"{problem[0]}: a row whose {problem[2]} row is gone")
     return found
+
+
+class Trips:
+    """Counts the calls queued to a database connection's thread: aiosqlite hands every
+    call to its thread through one queue (a private attribute, read here only to count).
+    """
+
+    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self._queue = db.connection._tx
+        monkeypatch.setattr(db.connection, "_tx", self)
+
+    def put_nowait(self, item: Any) -> None:
+        self.count += 1
+        self._queue.put_nowait(item)

@@ -4,11 +4,18 @@ The packages on PyPI that do this open their own synchronous sqlite3 connection;
 this one shares the process's aiosqlite connection and its transaction discipline.
 Each row keeps its user's id in a column of its own, so deleting a student's data
 finds it like any other row about them.
+
+aiogram asks for the state on every update, and nearly every student has none (a state
+is a prompt a staff member is answering). The storage remembers the keys it read no
+state for, so those updates skip the database. Only the absence of a state is
+remembered, and only as read: any `set_state` forgets the key, and whatever else
+removes a row (deleting a student's data) leaves no state, which is what is kept.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +31,9 @@ from aiogram.fsm.storage.base import (
 from bot.clock import Clock, SystemClock, to_db
 from bot.db.database import Database
 
+STATELESS_KEPT = 10_000
+"""Keys known to have no state, at most (the least recently used go first)."""
+
 
 class SQLiteStorage(BaseStorage):
     def __init__(
@@ -35,12 +45,14 @@ class SQLiteStorage(BaseStorage):
         self._db = db
         self._keys = key_builder or DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         self._clock = clock or SystemClock()
+        self._stateless: OrderedDict[str, None] = OrderedDict()
 
     def _key(self, key: StorageKey) -> str:
         return self._keys.build(key)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
+        self._stateless.pop(self._key(key), None)  # the next read asks the database
         await self._db.execute(
             """
             INSERT INTO fsm_states (key, user_id, state, updated_at) VALUES (?, ?, ?, ?)
@@ -51,10 +63,19 @@ class SQLiteStorage(BaseStorage):
         )
 
     async def get_state(self, key: StorageKey) -> str | None:
-        value = await self._db.fetchval(
-            "SELECT state FROM fsm_states WHERE key = ?", (self._key(key),)
-        )
-        return None if value is None else str(value)
+        built = self._key(key)
+        if built in self._stateless:
+            self._stateless.move_to_end(built)
+            return None
+        value = await self._db.fetchval("SELECT state FROM fsm_states WHERE key = ?", (built,))
+        if value is None:
+            # No await since the read: a set_state of this key cannot have come between
+            # (the database lock was held until the read returned).
+            self._stateless[built] = None
+            if len(self._stateless) > STATELESS_KEPT:
+                self._stateless.popitem(last=False)
+            return None
+        return str(value)
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         payload = json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"))

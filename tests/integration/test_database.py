@@ -1,12 +1,12 @@
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.db import Database, open_database
 from bot.db.database import DatabaseOpenError
+from tests.support import Trips
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:
@@ -62,20 +62,6 @@ async def test_an_sqlite_too_old_for_returning_is_refused_in_one_line(
     ):
         await open_database(tmp_path / "bot.sqlite3")
     assert not (tmp_path / "bot.sqlite3").exists()
-
-
-class Trips:
-    """Counts the calls queued to the connection's thread: aiosqlite hands every call to
-    its thread through one queue (a private attribute, read here only to count)."""
-
-    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        self._queue = db.connection._tx
-        monkeypatch.setattr(db.connection, "_tx", self)
-
-    def put_nowait(self, item: Any) -> None:
-        self.count += 1
-        self._queue.put_nowait(item)
 
 
 async def test_a_fetch_and_a_run_each_take_one_trip(

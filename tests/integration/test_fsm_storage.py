@@ -1,11 +1,13 @@
 import asyncio
 from pathlib import Path
 
+import pytest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.db import Database, apply_migrations, open_database
+from bot.db import Database, apply_migrations, fsm_storage, open_database
 from bot.db.fsm_storage import SQLiteStorage
+from tests.support import Trips
 
 
 class Form(StatesGroup):
@@ -30,6 +32,58 @@ async def test_state_and_data_round_trip(db: Database) -> None:
     assert await storage.get_state(KEY) is None
     assert await storage.get_data(KEY) == {"answer": "да", "n": 4}
     assert await storage.get_data(OTHER) == {}
+
+
+async def test_a_key_without_state_is_read_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = SQLiteStorage(db)
+    trips = Trips(db, monkeypatch)
+    for _ in range(3):
+        assert await storage.get_state(KEY) is None
+    assert trips.count == 1
+    await storage.set_state(KEY, Form.name)  # forgets what it knew of the key
+    assert await storage.get_state(KEY) == "Form:name"
+    await storage.set_state(KEY, None)
+    assert await storage.get_state(KEY) is None
+
+
+async def test_a_state_set_in_a_rolled_back_transaction_is_not_remembered_as_none(
+    db: Database,
+) -> None:
+    storage = SQLiteStorage(db)
+    await storage.set_state(KEY, Form.name)
+
+    async def cleared_then_failed() -> None:
+        async with db.transaction():
+            await storage.set_state(KEY, None)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await cleared_then_failed()
+    assert await storage.get_state(KEY) == "Form:name"
+
+
+async def test_deleted_rows_leave_no_state_behind(db: Database) -> None:
+    storage = SQLiteStorage(db)
+    assert await storage.get_state(KEY) is None
+    await storage.set_state(KEY, Form.name)
+    await db.execute("DELETE FROM fsm_states WHERE user_id = ?", (KEY.user_id,))
+    assert await storage.get_state(KEY) is None
+
+
+async def test_the_keys_remembered_are_bounded(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fsm_storage, "STATELESS_KEPT", 2)
+    storage = SQLiteStorage(db)
+    keys = [StorageKey(bot_id=1, chat_id=n, user_id=n) for n in range(5)]
+    for key in keys:
+        await storage.get_state(key)
+    trips = Trips(db, monkeypatch)
+    await storage.get_state(keys[-1])
+    await storage.get_state(keys[0])  # forgotten: asked again
+    assert trips.count == 1
 
 
 async def test_concurrent_updates_lose_nothing(db: Database) -> None:
