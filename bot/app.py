@@ -14,7 +14,6 @@ from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
@@ -58,6 +57,7 @@ from bot.services.stats import StatsService
 from bot.services.students import StudentService
 from bot.services.tips import PlanSettings, TipsService
 from bot.services.tips_outbox import TipsOutbox
+from bot.session import JsonBodySession
 from bot.tips.catalogue import TipCatalogue
 from bot.webhook import WebhookError, start_server, web_application
 from handlers import build_router
@@ -366,7 +366,7 @@ def build_bot(settings: Settings) -> Bot:
     server = TelegramAPIServer.from_base(settings.api_base_url)
     bot = Bot(
         token=settings.bot_token.get_secret_value(),
-        session=AiohttpSession(api=server),
+        session=JsonBodySession(api=server),
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     bot.session.middleware(KeepResponseModels())
