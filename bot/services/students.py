@@ -4,6 +4,7 @@ reached and whether they want news. Blocking the bot cancels everything planned 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from bot.clock import Clock
 from bot.db.centres import CentresRepo
@@ -12,6 +13,7 @@ from bot.db.users import UsersRepo
 from bot.deeplinks import parse_start_payload
 from bot.domain import Centre, SeenUser, User, Visit
 from bot.services.centres import INVITE_PREFIX
+from bot.services.group_commit import GroupCommit
 from bot.services.staff import StaffService
 
 SHARE_PAYLOAD = "share"
@@ -38,6 +40,9 @@ class StudentService:
         self._staff = staff
         self.consent_version = consent_version
         """The version of the personal data notice in force (see PrivacyService)."""
+        self._agreed_visits = GroupCommit(self._touch_agreed)
+        """Visits of students who agreed, made while the previous ones are written, go
+        as one statement (see `visit`)."""
 
     async def visit(self, seen: SeenUser) -> Visit:
         """Who wrote, and record the visit only if the bot may: a student who agreed to
@@ -47,7 +52,7 @@ class StudentService:
         student whose consent is to an older notice is loaded but not touched. A user
         who writes again is reachable again.
         """
-        agreed = await self._users.touch_agreed(seen, self._clock.now(), self.consent_version)
+        agreed = await self._agreed_visits(seen)
         if agreed is not None:
             return Visit(agreed, consented=True)
         stored = await self._users.get(seen.id)
@@ -56,6 +61,9 @@ class StudentService:
             user, _created = await self._users.touch(seen, self._clock.now())
             return Visit(user, consented)
         return Visit(stored, consented=False)
+
+    async def _touch_agreed(self, visits: Sequence[SeenUser]) -> list[User | None]:
+        return await self._users.touch_agreed(visits, self._clock.now(), self.consent_version)
 
     async def arrived(self, user: User, start_args: str | None) -> Centre | None:
         """Remember where a student came from (first touch wins for both the source and

@@ -86,7 +86,7 @@ async def test_a_visit_of_an_agreed_student_is_one_statement(db: Database) -> No
     await PrivacyRepo(db).agree(SeenUser(7, "Аня"), "v1", "ru", T0)
     await repo.mark_blocked(7, T0 + timedelta(hours=1))
     later = T0 + timedelta(days=1)
-    user = await repo.touch_agreed(SeenUser(7, "Anna", username="anna"), later, "v1")
+    [user] = await repo.touch_agreed([SeenUser(7, "Anna", username="anna")], later, "v1")
     assert user is not None
     assert (user.first_name, user.username, user.consent_version) == ("Anna", "anna", "v1")
     assert (user.last_seen_at, user.blocked_at, user.created_at) == (later, None, T0)
@@ -98,8 +98,35 @@ async def test_no_visit_is_written_without_agreement_to_this_notice(db: Database
     await PrivacyRepo(db).agree(SeenUser(8, "Boris"), "v1", "ru", T0)
     await repo.touch(SeenUser(9, "Vera"), T0)  # stored (staff), never agreed
     later = T0 + timedelta(days=1)
-    assert await repo.touch_agreed(SeenUser(8, "Changed"), later, "v2") is None
-    assert await repo.touch_agreed(SeenUser(9, "Changed"), later, "v1") is None
-    assert await repo.touch_agreed(SeenUser(10, "Nobody"), later, "v1") is None
+    visits = [SeenUser(8, "Changed"), SeenUser(9, "Changed"), SeenUser(10, "Nobody")]
+    assert await repo.touch_agreed(visits[:1], later, "v2") == [None]
+    assert await repo.touch_agreed(visits[1:], later, "v1") == [None, None]
     rows = await db.fetchall("SELECT id, first_name, last_seen_at FROM users ORDER BY id")
     assert [tuple(r) for r in rows] == [(8, "Boris", to_db(T0)), (9, "Vera", to_db(T0))]
+
+
+async def test_visits_in_one_batch_each_get_their_own_row_in_order(db: Database) -> None:
+    repo = UsersRepo(db)
+    for uid, name in ((11, "Аня"), (12, "Борис"), (13, "Вера")):
+        await PrivacyRepo(db).agree(SeenUser(uid, name), "v1", "ru", T0)
+    later = T0 + timedelta(minutes=5)
+    visits = [
+        SeenUser(13, "Вера", language_code="en"),
+        SeenUser(99, "Stranger"),
+        SeenUser(11, "Аня", last_name="Ли"),
+        SeenUser(11, "Аня", last_name="Ли"),  # two updates of one student in one batch
+        SeenUser(12, "Борис"),
+    ]
+    users = await repo.touch_agreed(visits, later, "v1")
+    assert [u.id if u else None for u in users] == [13, None, 11, 11, 12]
+    assert users[0] is not None
+    assert users[0].language_code == "en"
+    assert users[2] is not None
+    assert users[2].last_name == "Ли"
+    assert all(u.last_seen_at == later for u in users if u)
+    plan = await db.fetchall(
+        "EXPLAIN QUERY PLAN UPDATE users SET last_seen_at = 1 FROM json_each(?) AS v"
+        " WHERE users.id = json_extract(v.value, '$[0]')",
+        ("[]",),
+    )
+    assert not any("SCAN users" in row["detail"] for row in plan), [r["detail"] for r in plan]
