@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,15 @@ def _attempt(row: aiosqlite.Row) -> Attempt:
     )
 
 
+Snapshot = tuple[Attempt, list[tuple[str, str]]]
+"""An attempt and its live answers, in order."""
+
+
+def _snapshot(row: aiosqlite.Row) -> Snapshot:
+    live = sorted(json.loads(row["live"]))  # by position: an aggregate keeps no order
+    return _attempt(row), [(node_id, option_id) for _position, node_id, option_id in live]
+
+
 # An attempt with its live answers as a JSON list of [position, node id, option id].
 SNAPSHOT = """
 SELECT attempts.*,
@@ -58,7 +68,7 @@ class AttemptsRepo:
 
     async def snapshot(
         self, *, attempt_id: int | None = None, active_for: tuple[int, str] | None = None
-    ) -> tuple[Attempt, list[tuple[str, str]]] | None:
+    ) -> Snapshot | None:
         """An attempt and its live answers read together, so no press slips in between.
 
         Either by id, or the active attempt of (user id, quiz id). One statement reads
@@ -73,10 +83,14 @@ class AttemptsRepo:
             raise ValueError("give attempt_id or active_for")
         sql = f"{SNAPSHOT} WHERE {where}"  # both literals of this module
         row = await self._db.fetchone(sql, params)
-        if row is None:
-            return None
-        live = sorted(json.loads(row["live"]))  # by position: an aggregate keeps no order
-        return _attempt(row), [(node_id, option_id) for _position, node_id, option_id in live]
+        return None if row is None else _snapshot(row)
+
+    async def snapshots(self, attempt_ids: Sequence[int]) -> list[Snapshot | None]:
+        """`snapshot` of several attempts by id, in one statement; in the order asked."""
+        sql = f"{SNAPSHOT} WHERE id IN (SELECT value FROM json_each(?))"  # noqa: S608
+        rows = await self._db.fetchall(sql, (json.dumps(list(attempt_ids)),))
+        by_id = {row["id"]: _snapshot(row) for row in rows}
+        return [by_id.get(attempt_id) for attempt_id in attempt_ids]
 
     async def answers(self, attempt_id: int) -> list[tuple[str, str]]:
         """The live answers in order: what replaying the attempt needs."""
@@ -216,11 +230,17 @@ class AttemptsRepo:
         )
         return changed == 1
 
-    async def set_message(self, attempt_id: int, message_id: int) -> None:
-        """Remember which message shows the current node (its buttons are the live ones)."""
+    async def set_messages(self, shown: Sequence[tuple[int, int]]) -> list[None]:
+        """Remember, for each (attempt id, message id), which message shows the attempt's
+        current node (its buttons are the live ones); one statement for them all, the
+        last pair of an attempt winning."""
+        latest = dict(shown)
         await self._db.run(
-            "UPDATE attempts SET message_id = ? WHERE id = ?", (message_id, attempt_id)
+            "UPDATE attempts SET message_id = json_extract(v.value, '$[1]')"
+            " FROM json_each(?) AS v WHERE attempts.id = json_extract(v.value, '$[0]')",
+            (json.dumps(list(latest.items())),),
         )
+        return [None] * len(shown)
 
     async def finished(self, user_id: int, limit: int = 20) -> list[Attempt]:
         """The student's finished attempts, newest first."""

@@ -26,6 +26,7 @@ from bot.quiz import (
 from bot.quiz.careless import careless_flags
 from bot.quiz.order import SEED_LIMIT
 from bot.quiz.snapshot import StoredProfile
+from bot.services.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,10 @@ class QuizService:
         self._option_seeds = option_seeds or draw_option_seed
         self.quiz_id = quiz_id
         self._runs: OrderedDict[RunKey, QuizRun] = OrderedDict()
+        # Presses and shown questions of other students, made while one is read or
+        # written, go to the database together (one statement each way).
+        self._snapshots = GroupCommit(attempts.snapshots)
+        self._shown = GroupCommit(attempts.set_messages)
 
     @property
     def quiz(self) -> Quiz:
@@ -141,7 +146,7 @@ class QuizService:
         return await self._replay(*snapshot)
 
     async def remember_message(self, attempt_id: int, message_id: int) -> None:
-        await self._attempts.set_message(attempt_id, message_id)
+        await self._shown((attempt_id, message_id))
 
     # --- pressing buttons -----------------------------------------------------------------
 
@@ -270,7 +275,7 @@ class QuizService:
     async def _check(
         self, user_id: int, attempt_id: int, step: int, node_id: str
     ) -> Position | Stale | Refused | Outdated:
-        snapshot = await self._attempts.snapshot(attempt_id=attempt_id)
+        snapshot = await self._snapshots(attempt_id)
         if snapshot is None or snapshot[0].user_id != user_id:
             log.warning(
                 "refused press by user %d: attempt %d %s",

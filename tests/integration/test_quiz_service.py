@@ -103,3 +103,25 @@ async def test_kept_runs_are_bounded(service: QuizService, monkeypatch: pytest.M
     for _ in range(6):
         position = await press(service, position)
     assert len(service._runs) == 3
+
+
+async def test_snapshots_and_shown_messages_of_several_attempts_at_once(
+    db: Database, service: QuizService
+) -> None:
+    await UsersRepo(db).touch(SeenUser(2, "Борис"), T0)
+    repo = AttemptsRepo(db)
+    first = await service.begin(STUDENT)
+    for _ in range(3):
+        first = await press(service, first)
+    second = await service.begin(2)
+    missing = second.attempt.id + 100
+    snapshots = await repo.snapshots([second.attempt.id, missing, first.attempt.id])
+    assert snapshots[1] is None
+    assert snapshots[0] is not None
+    assert snapshots[0][1] == []
+    assert snapshots[2] is not None
+    assert snapshots[2][1] == list(first.run.answers)  # in order, as answered
+
+    await repo.set_messages([(first.attempt.id, 5), (second.attempt.id, 6), (first.attempt.id, 7)])
+    stored = [await repo.get(a.attempt.id) for a in (first, second)]
+    assert [a.message_id if a else None for a in stored] == [7, 6]  # the last one wins
