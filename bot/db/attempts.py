@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,40 @@ def _attempt(row: aiosqlite.Row) -> Attempt:
         profile=json.loads(row["profile"]) if row["profile"] else None,
         option_seed=row["option_seed"],
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Answered:
+    """An answer to record (see `AttemptsRepo.record_answers`)."""
+
+    attempt: Attempt
+    node_id: str
+    option_id: str
+    next_node: str
+    at: datetime
+    message_id: int | None = None
+    profile: dict[str, Any] | None = None
+    """The finished attempt's profile, with the answer that finishes it."""
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """The attempt and the step this answers."""
+        return self.attempt.id, self.attempt.step
+
+    def as_item(self) -> dict[str, Any]:
+        return {
+            "id": self.attempt.id,
+            "step": self.attempt.step,
+            "node": self.node_id,
+            "option": self.option_id,
+            "next": self.next_node,
+            "at": to_db(self.at),
+            "message": self.message_id,
+            # Kept as the text it is stored as: json_extract gives a string back as is.
+            "profile": None
+            if self.profile is None
+            else json.dumps(self.profile, ensure_ascii=False),
+        }
 
 
 Snapshot = tuple[Attempt, list[tuple[str, str]]]
@@ -136,54 +171,54 @@ class AttemptsRepo:
         assert row is not None
         return _attempt(row)
 
-    async def record_answer(
-        self,
-        attempt: Attempt,
-        node_id: str,
-        option_id: str,
-        next_node: str,
-        now: datetime,
-        *,
-        message_id: int | None = None,
-        profile: dict[str, Any] | None = None,
-    ) -> bool:
-        """Append an answer if the attempt is still at `attempt.step`; False if it moved on.
+    async def record_answers(self, answers: Sequence[Answered]) -> list[bool]:
+        """Append each answer if its attempt is still at `attempt.step`; False for one
+        that moved on. One transaction of two statements for them all, whoever answered.
 
         `message_id` is the message that showed the question (it stays in the chat as
         the record of the answer). With `profile`, the same write finishes the attempt,
         so a crash can never leave an attempt at its result but unfinished. Answering
-        ends a pause.
+        ends a pause. Of two answers to one attempt at one step here, the first counts,
+        as if they had come one after the other.
         """
-        stamp = to_db(now)
-        finished = profile is not None
+        first: dict[tuple[int, int], Answered] = {}
+        for answered in answers:
+            first.setdefault(answered.key, answered)
+        items = json.dumps([a.as_item() for a in first.values()], ensure_ascii=False)
         async with self._db.transaction() as tx:
-            moved = await tx.fetchone(
-                "UPDATE attempts SET step = step + 1, current_node = ?, updated_at = ?,"
-                " paused_at = NULL,"
-                " status = CASE WHEN ? THEN 'finished' ELSE status END,"
-                " finished_at = CASE WHEN ? THEN ? ELSE finished_at END,"
-                " profile = CASE WHEN ? THEN ? ELSE profile END"
-                " WHERE id = ? AND step = ? AND status = 'active' RETURNING id",
-                (
-                    next_node,
-                    stamp,
-                    finished,
-                    finished,
-                    stamp,
-                    finished,
-                    json.dumps(profile, ensure_ascii=False) if finished else None,
-                    attempt.id,
-                    attempt.step,
-                ),
+            rows = await tx.fetchall(
+                """
+                UPDATE attempts
+                   SET step = step + 1, current_node = json_extract(v.value, '$.next'),
+                       updated_at = json_extract(v.value, '$.at'), paused_at = NULL,
+                       status = CASE WHEN json_extract(v.value, '$.profile') IS NULL
+                                     THEN status ELSE 'finished' END,
+                       finished_at = CASE WHEN json_extract(v.value, '$.profile') IS NULL
+                                          THEN finished_at ELSE json_extract(v.value, '$.at') END,
+                       profile = coalesce(json_extract(v.value, '$.profile'), profile)
+                  FROM json_each(?) AS v
+                 WHERE attempts.id = json_extract(v.value, '$.id')
+                   AND attempts.step = json_extract(v.value, '$.step')
+                   AND attempts.status = 'active'
+                RETURNING id, step - 1
+                """,
+                (items,),
             )
-            if moved is None:
-                return False
-            await tx.run(
-                "INSERT INTO answers (attempt_id, position, node_id, option_id, answered_at,"
-                " message_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (attempt.id, attempt.step, node_id, option_id, stamp, message_id),
-            )
-        return True
+            moved = {(row[0], row[1]) for row in rows}  # (attempt, the step answered)
+            if moved:
+                recorded = [a.as_item() for key, a in first.items() if key in moved]
+                await tx.run(
+                    """
+                    INSERT INTO answers (attempt_id, position, node_id, option_id,
+                                         answered_at, message_id)
+                    SELECT json_extract(v.value, '$.id'), json_extract(v.value, '$.step'),
+                           json_extract(v.value, '$.node'), json_extract(v.value, '$.option'),
+                           json_extract(v.value, '$.at'), json_extract(v.value, '$.message')
+                      FROM json_each(?) AS v
+                    """,
+                    (json.dumps(recorded, ensure_ascii=False),),
+                )
+        return [a.key in moved and first[a.key] is a for a in answers]
 
     async def undo_to(
         self, attempt: Attempt, keep: int, current_node: str, now: datetime

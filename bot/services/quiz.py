@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from bot.clock import Clock
-from bot.db.attempts import AttemptsRepo
+from bot.db.attempts import Answered, AttemptsRepo
 from bot.domain import Attempt, AttemptStatus
 from bot.quiz import (
     Answer,
@@ -113,10 +113,12 @@ class QuizService:
         self._option_seeds = option_seeds or draw_option_seed
         self.quiz_id = quiz_id
         self._runs: OrderedDict[RunKey, QuizRun] = OrderedDict()
-        # Presses and shown questions of other students, made while one is read or
-        # written, go to the database together (one statement each way).
+        # What other students' presses read and write while one press is at the
+        # database goes there together: their attempts read in one statement, their
+        # answers recorded in one transaction, their new questions remembered in one.
         self._snapshots = GroupCommit(attempts.snapshots)
         self._shown = GroupCommit(attempts.set_messages)
+        self._recorded = GroupCommit(attempts.record_answers)
 
     @property
     def quiz(self) -> Quiz:
@@ -174,14 +176,16 @@ class QuizService:
         if moved.finished:
             flags = await self._careless(attempt, moved)
             profile = StoredProfile.from_profile(moved.profile(), flags)
-        recorded = await self._attempts.record_answer(
-            attempt,
-            node_id,
-            option_id,
-            moved.node_id,
-            self._clock.now(),
-            message_id=message_id,
-            profile=None if profile is None else profile.to_dict(),
+        recorded = await self._recorded(
+            Answered(
+                attempt,
+                node_id,
+                option_id,
+                moved.node_id,
+                self._clock.now(),
+                message_id=message_id,
+                profile=None if profile is None else profile.to_dict(),
+            )
         )
         if not recorded:
             return Stale()

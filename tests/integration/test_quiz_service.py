@@ -3,6 +3,7 @@ instead of replaying the attempt, and a kept run never stands for other answers.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.db import Database
-from bot.db.attempts import AttemptsRepo
+from bot.db.attempts import Answered, AttemptsRepo
 from bot.db.users import UsersRepo
 from bot.domain import SeenUser
 from bot.quiz import CONTINUE, QuestionNode, Quiz, QuizRun, load_quizzes
@@ -125,3 +126,32 @@ async def test_snapshots_and_shown_messages_of_several_attempts_at_once(
     await repo.set_messages([(first.attempt.id, 5), (second.attempt.id, 6), (first.attempt.id, 7)])
     stored = [await repo.get(a.attempt.id) for a in (first, second)]
     assert [a.message_id if a else None for a in stored] == [7, 6]  # the last one wins
+
+
+async def test_answers_recorded_together_keep_the_step_guard(
+    db: Database, service: QuizService
+) -> None:
+    await UsersRepo(db).touch(SeenUser(2, "Борис"), T0)
+    repo = AttemptsRepo(db)
+    one = await service.begin(STUDENT)
+    two = await service.begin(2)
+
+    def answered(position: Position, option: str) -> Answered:
+        return Answered(position.attempt, position.run.node_id, option, "next_node", T0)
+
+    stale = dataclasses.replace(two.attempt, step=two.attempt.step + 5)
+    batch = [
+        answered(one, "first"),
+        answered(one, "second"),  # the same attempt again: as if it came after the first
+        Answered(stale, two.run.node_id, "x", "next_node", T0),  # a step it is not at
+        answered(two, "own"),
+    ]
+    assert await repo.record_answers(batch) == [True, False, False, True]
+    snapshots = await repo.snapshots([one.attempt.id, two.attempt.id])
+    assert [s[1] if s else None for s in snapshots] == [
+        [(one.run.node_id, "first")],
+        [(two.run.node_id, "own")],
+    ]
+    assert [s[0].step if s else None for s in snapshots] == [1, 1]
+    # A second batch at the old step changes nothing.
+    assert await repo.record_answers([answered(one, "late")]) == [False]
