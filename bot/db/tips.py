@@ -175,10 +175,13 @@ class TipsRepo:
         )
 
     async def due(self, now: datetime, limit: int) -> list[DueTip]:
-        """Pending rows due by `now` of active subscribers who have not blocked the bot."""
+        """Pending rows due by `now` of active subscribers who have not blocked the bot.
+
+        Only the columns a letter needs, unpacked by position: a thousand rows of
+        `o.*` read by name took about twice as long to turn into DueTips."""
         rows = await self._db.fetchall(
             """
-            SELECT o.*, u.locale AS u_locale, u.language_code AS u_language
+            SELECT o.id, o.user_id, o.tip_id, o.position, o.due_at, u.locale, u.language_code
               FROM tip_outbox o
               JOIN tip_subscriptions s ON s.user_id = o.user_id AND s.status = 'active'
               JOIN users u ON u.id = o.user_id AND u.blocked_at IS NULL
@@ -188,7 +191,15 @@ class TipsRepo:
             """,
             (to_db(now), limit),
         )
-        return [DueTip(_planned(r), r["u_locale"], r["u_language"]) for r in rows]
+        pending = OutboxStatus.PENDING
+        return [
+            DueTip(
+                PlannedTip(row_id, user_id, tip_id, position, from_db(due_at), pending),
+                locale,
+                language_code,
+            )
+            for row_id, user_id, tip_id, position, due_at, locale, language_code in rows
+        ]
 
     async def claim(self, row_ids: Sequence[int]) -> list[bool]:
         """Mark rows as being sent, right before their requests; False for a row that
