@@ -9,7 +9,7 @@ from enum import StrEnum
 from aiogram import Bot, F, Router, html
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -93,13 +93,18 @@ def tip_screen(catalogue: TipCatalogue, tip: Tip, locale: str) -> tuple[str, Inl
     body = f"💡 <b>{html.quote(title)}</b>\n<i>{html.quote(category)}</i>\n\n{html.quote(text)}"
     if exercise:
         body += "\n\n✍️ " + _("Try it: {exercise}").format(exercise=html.quote(exercise))
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("👍 Useful"), callback_data=TipCb(action=TipAction.USEFUL, tip=tip.id))
-    builder.button(text=_("🤷 Not for me"), callback_data=TipCb(action=TipAction.NOPE, tip=tip.id))
-    builder.button(text=_("⏸ Pause tips"), callback_data=TipCb(action=TipAction.PAUSE, tip=tip.id))
-    builder.button(text=_("✖ Unsubscribe"), callback_data=TipCb(action=TipAction.STOP, tip=tip.id))
-    builder.adjust(2, 2)
-    return body, builder.as_markup()
+    # Built directly, not with InlineKeyboardBuilder: the builder deep-copies its rows on
+    # every button, which made this screen most of a delivery round's rendering.
+    buttons = [
+        InlineKeyboardButton(text=label, callback_data=TipCb(action=action, tip=tip.id).pack())
+        for label, action in (
+            (_("👍 Useful"), TipAction.USEFUL),
+            (_("🤷 Not for me"), TipAction.NOPE),
+            (_("⏸ Pause tips"), TipAction.PAUSE),
+            (_("✖ Unsubscribe"), TipAction.STOP),
+        )
+    ]
+    return body, InlineKeyboardMarkup(inline_keyboard=[buttons[:2], buttons[2:]])
 
 
 def reminder_screen(run: QuizRun, locale: str) -> tuple[str, InlineKeyboardMarkup]:

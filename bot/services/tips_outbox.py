@@ -4,7 +4,7 @@ each student's language; rows too late to be useful are skipped, never dumped at
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -86,21 +86,22 @@ class TipsOutbox:
         self, item: DueTip, text: str, markup: InlineKeyboardMarkup | None, now: datetime
     ) -> Letter:
         row_id = item.tip.id
+        settle = self._settle.submit
 
-        async def settle(outcome: SendOutcome) -> None:
+        def settled(outcome: SendOutcome) -> Awaitable[None]:
             if isinstance(outcome, Delivered):
-                done = TipOutcome(row_id, OutboxStatus.SENT, now, message_id=outcome.message_id)
-            elif isinstance(outcome, Blocked):
-                done = TipOutcome(row_id, OutboxStatus.CANCELLED, now, error=outcome.reason)
-            else:
-                done = TipOutcome(row_id, OutboxStatus.FAILED, now, error=outcome.reason)
-            await self._settle(done)
+                return settle(
+                    TipOutcome(row_id, OutboxStatus.SENT, now, message_id=outcome.message_id)
+                )
+            if isinstance(outcome, Blocked):
+                return settle(TipOutcome(row_id, OutboxStatus.CANCELLED, now, error=outcome.reason))
+            return settle(TipOutcome(row_id, OutboxStatus.FAILED, now, error=outcome.reason))
 
         return Letter(
             item.tip.user_id,
             text,
             markup,
-            claim=partial(self._claim, row_id),
+            claim=partial(self._claim.submit, row_id),
             release=partial(self._repo.release, row_id),
-            settle=settle,
+            settle=settled,
         )
