@@ -1,19 +1,22 @@
-"""Run every benchmark and print its figures (`make bench`)."""
+"""Run every benchmark, print each one's figures, then one table of them all with the
+machine's description (`make bench`)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bench import broadcast, quiz_traffic, render, startup, stats, tips_tick
+from bench import broadcast, quiz_traffic, render, startup, stats, summary, tips_tick
 
 
 def main() -> None:
-    asyncio.run(startup.main())
-    render.main()
-    tips_tick.main()
-    stats.main()
-    broadcast.main()
-    quiz_traffic.main()
+    described = summary.machine()  # before the benchmarks load the machine
+    figures = asyncio.run(startup.main())
+    figures += render.main()
+    figures += tips_tick.main()
+    figures += stats.main()
+    figures += broadcast.main()
+    figures += quiz_traffic.main()
+    summary.report(figures, described)
 
 
 if __name__ == "__main__":

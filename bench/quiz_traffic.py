@@ -38,6 +38,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.summary import Figure, ratio
 from bot.emulator import Emulator, EmuMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,6 +287,39 @@ async def run() -> list[Run]:
     return results
 
 
+def headline(results: Sequence[Run]) -> list[Figure]:
+    figures = []
+    for r in results:
+        if r.bot != "careerbot":
+            continue
+        bare = next(b for b in results if b.bot == "bare aiogram" and b.students == r.students)
+        who = f"{r.students} student{'s' if r.students > 1 else ''}"
+        figures += [
+            Figure(
+                f"quiz traffic, {who}: updates a second",
+                f"{r.rate:.1f}",
+                f"{bare.rate:.1f} (bare aiogram)",
+                ratio(r.rate, bare.rate),
+                "≥ 0.7",
+            ),
+            Figure(
+                f"quiz traffic, {who}: CPU per update",
+                f"{r.cpu_per_update_ms:.2f} ms",
+                f"{bare.cpu_per_update_ms:.2f} ms (bare aiogram)",
+                ratio(r.cpu_per_update_ms, bare.cpu_per_update_ms),
+                "≤ 2",
+            ),
+            Figure(
+                f"quiz traffic, {who}: p99 from update to reply",
+                f"{r.quantile(0.99) * 1000:.0f} ms",
+                f"{bare.quantile(0.99) * 1000:.0f} ms (bare aiogram)",
+                ratio(r.quantile(0.99), bare.quantile(0.99)),
+                "≤ 3" if r.students == max(STUDENTS) else "–",
+            ),
+        ]
+    return figures
+
+
 def report(results: Sequence[Run]) -> None:
     print("quiz traffic: students walking the quiz over HTTP, careerbot beside a bare aiogram bot")
     rows = []
@@ -328,7 +362,7 @@ def report(results: Sequence[Run]) -> None:
     )
 
 
-async def memory(walks: int, students: int) -> None:
+async def memory(walks: int, students: int) -> list[Figure]:
     """careerbot's resident set idle, then after `walks` finished quizzes."""
     async with running("bot run", {}) as (emu, pid):
         await asyncio.sleep(1.0)
@@ -349,16 +383,27 @@ async def memory(walks: int, students: int) -> None:
         f" +{(after - idle) / 1024:.0f} MiB (goal: +60 MiB at most);"
         f" the drawing process beside it {drawing / 1024:.0f} MiB"
     )
+    return [
+        Figure(
+            f"careerbot's RSS after {walks} finished quizzes, over idle",
+            f"+{(after - idle) / 1024:.0f} MiB (idle {idle / 1024:.0f} MiB;"
+            f" drawing process {drawing / 1024:.0f} MiB)",
+            goal="≤ +60 MiB",
+        )
+    ]
 
 
 MEMORY_WALKS = int(os.environ.get("BENCH_QUIZ_MEMORY_WALKS", "500"))
 """Finished quizzes of the memory run; 0 leaves it out."""
 
 
-def main() -> None:
-    report(asyncio.run(run()))
+def main() -> list[Figure]:
+    results = asyncio.run(run())
+    report(results)
+    figures = headline(results)
     if MEMORY_WALKS:
-        asyncio.run(memory(MEMORY_WALKS, students=10))
+        figures += asyncio.run(memory(MEMORY_WALKS, students=10))
+    return figures
 
 
 if __name__ == "__main__":

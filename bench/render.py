@@ -23,6 +23,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 
+from bench.summary import Figure, ratio
 from bot.render import (
     ChartInput,
     DropoffRow,
@@ -113,7 +114,8 @@ QR_LINK = "https://t.me/careerbot?start=centre_42"
 QR_CAPTION = "Центр карьеры НИУ ВШЭ — Санкт-Петербург\n" + QR_LINK
 
 
-def measure(name: str, render: Callable[[], bytes]) -> None:
+def measure(name: str, render: Callable[[], bytes]) -> float:
+    """Print the figures of one picture; return its median CPU time (s)."""
     started = time.perf_counter()
     png = render()
     first = time.perf_counter() - started
@@ -132,14 +134,15 @@ def measure(name: str, render: Callable[[], bytes]) -> None:
         f" (min {min(cpu) * 1000:.1f}, max {max(cpu) * 1000:.1f}),"
         f" {len(png) / 1024:.0f} KiB"
     )
+    return statistics.median(cpu)
 
 
 CHARTS_AT_ONCE = 50
 TICK = 0.001
 
 
-async def lag_while(name: str, draw: Callable[[], Awaitable[bytes]] | None) -> None:
-    """Loop lag (ms) while CHARTS_AT_ONCE charts are drawn with `draw` (None: none)."""
+async def lag_while(name: str, draw: Callable[[], Awaitable[bytes]] | None) -> float:
+    """Loop lag while CHARTS_AT_ONCE charts are drawn with `draw` (None: none); its p99 (ms)."""
     if draw is not None:
         await draw()  # warm-up: imports and caches, not measured
     late: list[float] = []
@@ -167,27 +170,47 @@ async def lag_while(name: str, draw: Callable[[], Awaitable[bytes]] | None) -> N
         f"loop lag, {name}: p50 {statistics.median(late):.2f} ms, p99 {p99:.2f} ms,"
         f" max {late[-1]:.1f} ms ({len(late)} wake-ups over {elapsed:.1f} s)"
     )
+    return p99
 
 
-async def loop_lag() -> None:
-    await lag_while("no pictures (baseline)", None)
-    await lag_while(
+async def loop_lag() -> list[Figure]:
+    idle = await lag_while("no pictures (baseline)", None)
+    worker_p99 = await lag_while(
         f"{CHARTS_AT_ONCE} result charts in the worker process",
         lambda: worker.draw(render_profile_chart, SAMPLE),
     )
     worker.shutdown()
-    await lag_while(
+    threads_p99 = await lag_while(
         f"{CHARTS_AT_ONCE} result charts in threads of the bot's process",
         lambda: asyncio.to_thread(render_profile_chart, SAMPLE),
     )
+    return [
+        Figure(
+            f"event-loop lag p99 while {CHARTS_AT_ONCE} result charts are drawn (worker process)",
+            f"{worker_p99:.2f} ms",
+            f"{idle:.2f} ms (no pictures)",
+            ratio(worker_p99, idle),
+            "< 10 ms",
+        ),
+        Figure(
+            "the same, charts drawn in threads of the bot's process",
+            f"{threads_p99:.2f} ms",
+            f"{idle:.2f} ms (no pictures)",
+            ratio(threads_p99, idle),
+        ),
+    ]
 
 
-def main() -> None:
+def main() -> list[Figure]:
     # Each picture's first call first, so that it really is the first in this process.
-    measure("result chart", lambda: render_profile_chart(SAMPLE))
-    measure("stats chart", lambda: render_stats_chart(STATS_SAMPLE))
+    chart = measure("result chart", lambda: render_profile_chart(SAMPLE))
+    stats_chart = measure("stats chart", lambda: render_stats_chart(STATS_SAMPLE))
     measure("poster QR code", lambda: render_qr(QR_LINK, caption=QR_CAPTION))
-    asyncio.run(loop_lag())
+    figures = [
+        Figure("a result chart, CPU (median)", f"{chart * 1000:.1f} ms"),
+        Figure("a centre's statistics chart, CPU (median)", f"{stats_chart * 1000:.0f} ms"),
+    ]
+    return figures + asyncio.run(loop_lag())
 
 
 if __name__ == "__main__":

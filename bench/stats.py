@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.summary import Figure, ratio
 from bot.clock import FrozenClock, to_db
 from bot.db import apply_migrations, open_database
 from bot.db.stats import (
@@ -324,9 +325,13 @@ def fill(path: Path, quiz: Quiz, tip_ids: Sequence[str]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class Figure:
+class Timed:
     name: str
     times: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
 
     def cells(self) -> tuple[str, str, str]:
         return (
@@ -336,13 +341,13 @@ class Figure:
         )
 
 
-async def repeat(name: str, call: Callable[[], Awaitable[object]]) -> Figure:
+async def repeat(name: str, call: Callable[[], Awaitable[object]]) -> Timed:
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
         await call()
         times.append(time.perf_counter() - started)
-    return Figure(name, times)
+    return Timed(name, times)
 
 
 def since_of(period: Period) -> str:
@@ -421,7 +426,7 @@ BASELINES = (
 )
 
 
-def baselines(path: Path) -> list[Figure]:
+def baselines(path: Path) -> list[Timed]:
     conn = read_only(path)
     figures = []
     for name, sql in BASELINES:
@@ -430,7 +435,7 @@ def baselines(path: Path) -> list[Figure]:
             started = time.perf_counter()
             conn.execute(sql).fetchall()
             times.append(time.perf_counter() - started)
-        figures.append(Figure(name, times))
+        figures.append(Timed(name, times))
     conn.close()
     return figures
 
@@ -442,7 +447,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print(line.format(*row).rstrip())
 
 
-async def run() -> None:
+async def run() -> list[Figure]:
     quiz = load_quiz(ROOT / "quizzes" / "support_role.yaml")
     tip_ids = load_tips(ROOT / "quizzes" / "tips.yaml").ids
     with tempfile.TemporaryDirectory() as tmp:
@@ -511,10 +516,22 @@ async def run() -> None:
         print()
         print(f"EXPLAIN QUERY PLAN, {name} (all time):")
         print("\n".join(lines))
+    grouped = next(f for f in figures if f.name.startswith("reference: every answer"))
+    return [
+        Figure(
+            f"`/stats` of a centre of {STUDENTS:,} students ({counts['centre answers']:,}"
+            f" answers), {f.name.split(', ')[-1]}",
+            f"{f.median * 1000:,.0f} ms",
+            f"{grouped.median * 1000:,.0f} ms (every answer counted per screen)",
+            ratio(f.median, grouped.median),
+        )
+        for f in figures
+        if f.name.startswith("report_unchecked")
+    ]
 
 
-def main() -> None:
-    asyncio.run(run())
+def main() -> list[Figure]:
+    return asyncio.run(run())
 
 
 if __name__ == "__main__":
