@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -163,15 +166,8 @@ async def press_answer(
     )
     if await _refused(query, callback_answer, outcome, bot, user, quiz_service, locale):
         return
-    # The pressed message stays in the chat as a record of the answer.
-    if pressed is not None:
-        node = quiz_service.quiz.node(callback_data.node)
-        if isinstance(node, QuestionNode):
-            await edit_text(bot, user.id, pressed, screens.answered_text(node, option, locale))
-        else:
-            await drop_buttons(bot, user.id, pressed)
     if isinstance(outcome, Finished):
-        await send_result(
+        next_step = send_result(
             bot,
             user.id,
             quiz_service.quiz,
@@ -181,9 +177,21 @@ async def press_answer(
             locale,
             await students.share_payload(user),
         )
+    else:
+        assert isinstance(outcome, Moved)
+        next_step = send_node(bot, user.id, outcome.position, quiz_service, locale)
+    if pressed is None:
+        await next_step
         return
-    assert isinstance(outcome, Moved)
-    await send_node(bot, user.id, outcome.position, quiz_service, locale)
+    # The pressed message stays in the chat as a record of the answer. Recording it and
+    # showing what comes next are independent requests: they go at the same time.
+    node = quiz_service.quiz.node(callback_data.node)
+    record: Coroutine[Any, Any, object]
+    if isinstance(node, QuestionNode):
+        record = edit_text(bot, user.id, pressed, screens.answered_text(node, option, locale))
+    else:
+        record = drop_buttons(bot, user.id, pressed)
+    await asyncio.gather(record, next_step)
 
 
 async def press_back(
