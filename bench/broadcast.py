@@ -670,8 +670,7 @@ def main() -> list[Figure]:
     base = results[0]
     return [
         Figure(
-            f"a broadcast to {r.recipients:,} students, {r.name}: copies a second, of"
-            f" SEND_RATE (duplicates, missed)",
+            f"{r.name}, {r.recipients:,} students: copies a second (duplicates, missed)",
             f"{r.rate:,.0f}/s ({r.copies.duplicates if r.copies else '–'},"
             f" {r.copies.missed if r.copies else '–'})",
             f"{base.rate:,.0f}/s (bare aiogram copyMessage, no rate limit)",
