@@ -13,7 +13,8 @@ The bare bot (`bench/bare_bot.py`) gets the same traffic: `/start` and as many p
 as careerbot's median walk took, and it makes as many Bot API calls per update as
 careerbot did at the same number of students (measured first, in the same run). Runs
 alternate, careerbot then the bare bot, at each number of students, each bot in a
-fresh process after one warm-up walk that is not counted.
+fresh process after one warm-up walk that is not counted; `BENCH_QUIZ_ROUNDS` (3) such
+pairs run in turn, and each row adds its rounds up (the ratio of each round is printed).
 
 Per run: updates a second (all updates / wall time), latency of each update (from
 sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
@@ -44,8 +45,11 @@ from bot.emulator import Emulator, EmuMessage
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-token-for-the-local-emulator"
 STUDENTS = tuple(int(n) for n in os.environ.get("BENCH_QUIZ_STUDENTS", "1,10,50").split(","))
-MIN_WALKS = 5
+MIN_WALKS = 10
 """Each run has at least this many walks (one student walks several quizzes in turn)."""
+ROUNDS = int(os.environ.get("BENCH_QUIZ_ROUNDS", "3"))
+"""Rounds of careerbot then the bare bot at each number of students; a row adds them up
+(a single student's run lasts a couple of seconds, too short to stand alone)."""
 MAX_PRESSES = 120
 TIMEOUT = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -272,18 +276,43 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(str(x).rjust(w) for x, w in zip(row, widths, strict=True)))
 
 
+def merged(runs: Sequence[Run]) -> Run:
+    """Rounds of one bot at one number of students, as one long run."""
+    return Run(
+        bot=runs[0].bot,
+        students=runs[0].students,
+        updates=sum(r.updates for r in runs),
+        elapsed=sum(r.elapsed for r in runs),
+        latencies=[x for r in runs for x in r.latencies],
+        cpu=sum(r.cpu for r in runs),
+        rss_kib=runs[-1].rss_kib,
+        calls=sum(r.calls for r in runs),
+        presses=[p for r in runs for p in r.presses],
+    )
+
+
 async def run() -> list[Run]:
     results: list[Run] = []
     for students in STUDENTS:
-        career = await measure("careerbot", "bot run", students, {}, None)
-        bare = await measure(
-            "bare aiogram",
-            "bench.bare_bot",
-            students,
-            {"BARE_CALLS_PER_UPDATE": f"{career.calls_per_update:.3f}"},
-            int(statistics.median(career.presses)),
+        careers: list[Run] = []
+        bares: list[Run] = []
+        for _ in range(ROUNDS):
+            career = await measure("careerbot", "bot run", students, {}, None)
+            bare = await measure(
+                "bare aiogram",
+                "bench.bare_bot",
+                students,
+                {"BARE_CALLS_PER_UPDATE": f"{career.calls_per_update:.3f}"},
+                int(statistics.median(career.presses)),
+            )
+            careers.append(career)
+            bares.append(bare)
+        ratios = sorted(c.rate / b.rate for c, b in zip(careers, bares, strict=True))
+        print(
+            f"{students} student(s): careerbot / bare updates a second, round by round:"
+            f" {', '.join(f'{r:.2f}' for r in ratios)}"
         )
-        results += [career, bare]
+        results += [merged(careers), merged(bares)]
     return results
 
 
