@@ -52,15 +52,19 @@ class SQLiteStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        self._stateless.pop(self._key(key), None)  # the next read asks the database
+        built = self._key(key)
+        self._stateless.pop(built, None)  # the next read asks the database
         await self._db.execute(
             """
             INSERT INTO fsm_states (key, user_id, state, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET state = excluded.state,
                                             updated_at = excluded.updated_at
             """,
-            (self._key(key), key.user_id, value, to_db(self._clock.now())),
+            (built, key.user_id, value, to_db(self._clock.now())),
         )
+        # A read that was already waiting for the database when this write began may
+        # have found no state and remembered that meanwhile: forget it again.
+        self._stateless.pop(built, None)
 
     async def get_state(self, key: StorageKey) -> str | None:
         built = self._key(key)
@@ -69,8 +73,8 @@ class SQLiteStorage(BaseStorage):
             return None
         value = await self._db.fetchval("SELECT state FROM fsm_states WHERE key = ?", (built,))
         if value is None:
-            # No await since the read: a set_state of this key cannot have come between
-            # (the database lock was held until the read returned).
+            # A set_state of this key waiting behind this read forgets it again once
+            # its write is done (see set_state).
             self._stateless[built] = None
             if len(self._stateless) > STATELESS_KEPT:
                 self._stateless.popitem(last=False)

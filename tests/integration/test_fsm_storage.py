@@ -64,6 +64,27 @@ async def test_a_state_set_in_a_rolled_back_transaction_is_not_remembered_as_non
     assert await storage.get_state(KEY) == "Form:name"
 
 
+async def test_a_read_in_flight_while_a_state_is_set_does_not_hide_it(db: Database) -> None:
+    storage = SQLiteStorage(db)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_the_database() -> None:
+        async with db.transaction():
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_database())
+    await held.wait()
+    read = asyncio.create_task(storage.get_state(KEY))  # waits behind the holder
+    write = asyncio.create_task(storage.set_state(KEY, Form.name))  # then behind the read
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, read, write)
+    assert read.result() is None  # it read before the write
+    assert await storage.get_state(KEY) == "Form:name"
+
+
 async def test_deleted_rows_leave_no_state_behind(db: Database) -> None:
     storage = SQLiteStorage(db)
     assert await storage.get_state(KEY) is None
