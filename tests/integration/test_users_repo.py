@@ -114,7 +114,7 @@ async def test_visits_in_one_batch_each_get_their_own_row_in_order(db: Database)
         SeenUser(13, "Вера", language_code="en"),
         SeenUser(99, "Stranger"),
         SeenUser(11, "Аня", last_name="Ли"),
-        SeenUser(11, "Аня", last_name="Ли"),  # two updates of one student in one batch
+        SeenUser(11, "Аня", last_name="Пак"),  # two updates of one student: the last wins
         SeenUser(12, "Борис"),
     ]
     users = await repo.touch_agreed(visits, later, "v1")
@@ -122,7 +122,8 @@ async def test_visits_in_one_batch_each_get_their_own_row_in_order(db: Database)
     assert users[0] is not None
     assert users[0].language_code == "en"
     assert users[2] is not None
-    assert users[2].last_name == "Ли"
+    assert users[2].last_name == "Пак"
+    assert users[2] == users[3]
     assert all(u.last_seen_at == later for u in users if u)
     plan = await db.fetchall(
         "EXPLAIN QUERY PLAN UPDATE users SET last_seen_at = 1 FROM json_each(?) AS v"
