@@ -191,7 +191,13 @@ async def press_answer(
         record = edit_text(bot, user.id, pressed, screens.answered_text(node, option, locale))
     else:
         record = drop_buttons(bot, user.id, pressed)
-    await asyncio.gather(record, next_step)
+    # Both are waited for, so nothing of this press runs on after its handler.
+    outcomes = await asyncio.gather(record, next_step, return_exceptions=True)
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    for also in failures[1:]:
+        log.error("press by user %d: the other request failed too", user.id, exc_info=also)
+    if failures:
+        raise failures[0]
 
 
 async def press_back(

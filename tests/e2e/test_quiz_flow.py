@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.db.attempts import AttemptsRepo
-from bot.emulator import Emulator, EmuMessage, Student
+from bot.emulator import Emulator, EmuMessage, Fault, Student
 from handlers.quiz.callbacks import Act
 from tests.e2e.conftest import MakeStudent, RunningBot, agree, both_transports
 from tests.e2e.quiz_walk import (
@@ -348,3 +348,25 @@ async def test_share_and_tips_buttons(student: Student, running: RunningBot) -> 
         "SELECT status FROM tip_subscriptions WHERE user_id = ?", (student.user_id,)
     )
     assert status == "active"
+
+
+async def test_a_failed_record_of_the_answer_still_shows_the_next_step(
+    student: Student, running: RunningBot, emu: Emulator
+) -> None:
+    """The pressed step loses its buttons while the next one is sent, at the same time:
+    when the first request fails, the next step still arrives, and the press is answered
+    with the apology once both are done."""
+    first = await begin(student)
+    data = step_of(first)
+    assert data is not None
+    emu.add_fault(
+        Fault(kind="500", chat_id=student.user_id, methods={"editMessageReplyMarkup"}, times=1)
+    )
+    answer = await press_act(student, first, Act.CONTINUE)
+    assert answer["show_alert"] is True
+    assert "что-то пошло не так" in str(answer["text"])
+    following = await next_screen(student)
+    moved = step_of(following)
+    assert moved is not None
+    assert moved.step == data.step + 1
+    assert any(f.error_code == 500 for f in emu.failures)
