@@ -172,8 +172,9 @@ class AttemptsRepo:
         return _attempt(row)
 
     async def record_answers(self, answers: Sequence[Answered]) -> list[bool]:
-        """Append each answer if its attempt is still at `attempt.step`; False for one
-        that moved on. One transaction of two statements for them all, whoever answered.
+        """Append each answer if its attempt is still at `attempt.step`, on the node
+        answered; False for one that moved on. One transaction of two statements for
+        them all, whoever answered.
 
         `message_id` is the message that showed the question (it stays in the chat as
         the record of the answer). With `profile`, the same write finishes the attempt,
@@ -199,6 +200,7 @@ class AttemptsRepo:
                   FROM json_each(?) AS v
                  WHERE attempts.id = json_extract(v.value, '$.id')
                    AND attempts.step = json_extract(v.value, '$.step')
+                   AND attempts.current_node = json_extract(v.value, '$.node')
                    AND attempts.status = 'active'
                 RETURNING id, step - 1
                 """,

@@ -153,5 +153,8 @@ async def test_answers_recorded_together_keep_the_step_guard(
         [(two.run.node_id, "own")],
     ]
     assert [s[0].step if s else None for s in snapshots] == [1, 1]
-    # A second batch at the old step changes nothing.
+    # A second batch at the old step changes nothing, nor one on a node not current.
     assert await repo.record_answers([answered(one, "late")]) == [False]
+    moved_on = dataclasses.replace(one.attempt, step=1)
+    elsewhere = Answered(moved_on, "not_the_current_node", "x", "next_node", T0)
+    assert await repo.record_answers([elsewhere]) == [False]
