@@ -109,15 +109,12 @@ class AttemptsRepo:
         Either by id, or the active attempt of (user id, quiz id). One statement reads
         both (a statement sees one state of the database), in one trip.
         """
-        params: tuple[int | str, ...]
         if attempt_id is not None:
-            where, params = "id = ?", (attempt_id,)
-        elif active_for is not None:
-            where, params = "user_id = ? AND quiz_id = ? AND status = 'active'", active_for
-        else:
+            return (await self.snapshots([attempt_id]))[0]
+        if active_for is None:
             raise ValueError("give attempt_id or active_for")
-        sql = f"{SNAPSHOT} WHERE {where}"  # both literals of this module
-        row = await self._db.fetchone(sql, params)
+        sql = f"{SNAPSHOT} WHERE user_id = ? AND quiz_id = ? AND status = 'active'"
+        row = await self._db.fetchone(sql, active_for)
         return None if row is None else _snapshot(row)
 
     async def snapshots(self, attempt_ids: Sequence[int]) -> list[Snapshot | None]:
@@ -126,15 +123,6 @@ class AttemptsRepo:
         rows = await self._db.fetchall(sql, (json.dumps(list(attempt_ids)),))
         by_id = {row["id"]: _snapshot(row) for row in rows}
         return [by_id.get(attempt_id) for attempt_id in attempt_ids]
-
-    async def answers(self, attempt_id: int) -> list[tuple[str, str]]:
-        """The live answers in order: what replaying the attempt needs."""
-        rows = await self._db.fetchall(
-            "SELECT node_id, option_id FROM answers"
-            " WHERE attempt_id = ? AND undone_at IS NULL ORDER BY position",
-            (attempt_id,),
-        )
-        return [(row["node_id"], row["option_id"]) for row in rows]
 
     async def answer_times(self, attempt_id: int) -> list[datetime]:
         """When each live answer was given, in order (how long each step took)."""
@@ -185,7 +173,7 @@ class AttemptsRepo:
         first: dict[tuple[int, int], Answered] = {}
         for answered in answers:
             first.setdefault(answered.key, answered)
-        items = json.dumps([a.as_item() for a in first.values()], ensure_ascii=False)
+        items = {key: a.as_item() for key, a in first.items()}
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
                 """
@@ -204,11 +192,11 @@ class AttemptsRepo:
                    AND attempts.status = 'active'
                 RETURNING id, step - 1
                 """,
-                (items,),
+                (json.dumps(list(items.values()), ensure_ascii=False),),
             )
             moved = {(row[0], row[1]) for row in rows}  # (attempt, the step answered)
             if moved:
-                recorded = [a.as_item() for key, a in first.items() if key in moved]
+                recorded = [item for key, item in items.items() if key in moved]
                 await tx.run(
                     """
                     INSERT INTO answers (attempt_id, position, node_id, option_id,
