@@ -249,7 +249,7 @@ class TipsRepo:
             )
             for o in outcomes
         ]
-        await self._db.execute(
+        await self._db.run(
             """
             UPDATE tip_outbox
                SET status = o.status, sent_at = COALESCE(o.sent_at, tip_outbox.sent_at),
