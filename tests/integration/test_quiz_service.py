@@ -22,11 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 QUIZZES = load_quizzes(ROOT / "quizzes")
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 STUDENT = 1
+OTHER = 2
+"""Another student, for what several students' presses do together."""
 
 
 @pytest.fixture
 async def service(db: Database) -> QuizService:
     await UsersRepo(db).touch(SeenUser(STUDENT, "Аня"), T0)
+    await UsersRepo(db).touch(SeenUser(OTHER, "Борис"), T0)
     return QuizService(AttemptsRepo(db), QUIZZES, FrozenClock(T0), option_seeds=lambda: 7)
 
 
@@ -109,12 +112,11 @@ async def test_kept_runs_are_bounded(service: QuizService, monkeypatch: pytest.M
 async def test_snapshots_and_shown_messages_of_several_attempts_at_once(
     db: Database, service: QuizService
 ) -> None:
-    await UsersRepo(db).touch(SeenUser(2, "Борис"), T0)
     repo = AttemptsRepo(db)
     first = await service.begin(STUDENT)
     for _ in range(3):
         first = await press(service, first)
-    second = await service.begin(2)
+    second = await service.begin(OTHER)
     missing = second.attempt.id + 100
     snapshots = await repo.snapshots([second.attempt.id, missing, first.attempt.id])
     assert snapshots[1] is None
@@ -131,10 +133,9 @@ async def test_snapshots_and_shown_messages_of_several_attempts_at_once(
 async def test_answers_recorded_together_keep_the_step_guard(
     db: Database, service: QuizService
 ) -> None:
-    await UsersRepo(db).touch(SeenUser(2, "Борис"), T0)
     repo = AttemptsRepo(db)
     one = await service.begin(STUDENT)
-    two = await service.begin(2)
+    two = await service.begin(OTHER)
 
     def answered(position: Position, option: str) -> Answered:
         return Answered(position.attempt, position.run.node_id, option, "next_node", T0)
