@@ -64,3 +64,38 @@ async def test_outcomes_of_one_batch_are_recorded_together_and_a_failure_has_no_
     assert rows[ids[1]][1] is None
     assert rows[ids[2]][1] is None
     assert await repo.release_interrupted() == 0  # nothing left mid-send
+
+
+async def test_delivery_finds_outbox_rows_through_an_index_and_never_walks_the_outbox(
+    db: Database,
+) -> None:
+    """The outbox keeps every tip ever sent (millions of rows): the statements a tick runs
+    must reach the few rows they need by an index, the pending ones by due time, the ones
+    left mid-send by a crash through the small index of those."""
+    repo = TipsRepo(db)
+    ids = [await planned(db, uid, SubscriptionStatus.ACTIVE) for uid in (1, 2)]
+    statements: list[str] = []
+    await db.connection.set_trace_callback(statements.append)
+    assert len(await repo.due(T0, 10)) == 2
+    assert await repo.claim(ids) == [True, True]
+    await repo.settle([TipOutcome(ids[0], OutboxStatus.SENT, T0, message_id=1)])
+    assert await repo.release_interrupted() == 1
+    assert [row.id for row in await repo.pending(2)] == [ids[1]]
+    await db.connection.set_trace_callback(None)  # type: ignore[arg-type]  # None stops it
+
+    plans = {}
+    for sql in statements:
+        plan = await db.fetchall("EXPLAIN QUERY PLAN " + sql)
+        plans[sql] = [row["detail"] for row in plan]
+    assert len(plans) == 5, list(plans)
+    for sql, details in plans.items():
+        # Walking the index of rows mid-send is reading exactly the rows asked for.
+        walks = [
+            d
+            for d in details
+            if d.startswith("SCAN") and "json_each" not in d and "tip_outbox_sending" not in d
+        ]
+        assert not walks, (sql, details)
+    used = " ".join(d for details in plans.values() for d in details)
+    for index in ("tip_outbox_pending_due", "tip_outbox_sending", "tip_outbox_user"):
+        assert f"INDEX {index}" in used, (index, plans)
