@@ -18,7 +18,7 @@ from bot.domain import (
     SubscriptionStatus,
     Verdict,
 )
-from bot.tips.planner import Window
+from bot.tips.planner import PendingTip, Window
 
 
 def _subscription(row: aiosqlite.Row) -> Subscription:
@@ -46,9 +46,10 @@ def _planned(row: aiosqlite.Row) -> PlannedTip:
 
 @dataclass(frozen=True, slots=True)
 class DueTip:
-    """A due tip with what sending it needs to know about the student."""
+    """A due tip with what sending it needs to know about the student: the row as the
+    planner sees it (a pending row's position and status tell nothing more here)."""
 
-    tip: PlannedTip
+    tip: PendingTip
     locale: str | None
     language_code: str | None
 
@@ -181,7 +182,7 @@ class TipsRepo:
         `o.*` read by name took about twice as long to turn into DueTips."""
         rows = await self._db.fetchall(
             """
-            SELECT o.id, o.user_id, o.tip_id, o.position, o.due_at, u.locale, u.language_code
+            SELECT o.id, o.user_id, o.tip_id, o.due_at, u.locale, u.language_code
               FROM tip_outbox o
               JOIN tip_subscriptions s ON s.user_id = o.user_id AND s.status = 'active'
               JOIN users u ON u.id = o.user_id AND u.blocked_at IS NULL
@@ -191,14 +192,9 @@ class TipsRepo:
             """,
             (to_db(now), limit),
         )
-        pending = OutboxStatus.PENDING
         return [
-            DueTip(
-                PlannedTip(row_id, user_id, tip_id, position, from_db(due_at), pending),
-                locale,
-                language_code,
-            )
-            for row_id, user_id, tip_id, position, due_at, locale, language_code in rows
+            DueTip(PendingTip(row_id, user_id, tip_id, from_db(due_at)), locale, language_code)
+            for row_id, user_id, tip_id, due_at, locale, language_code in rows
         ]
 
     async def claim(self, row_ids: Sequence[int]) -> list[bool]:

@@ -68,7 +68,7 @@ class BroadcastRender:
         self.report = report
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CopyLetter(Letter):
     """A copy of the operator's message (copyMessage: whatever Telegram can copy)."""
 

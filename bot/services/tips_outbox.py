@@ -63,7 +63,7 @@ class TipsOutbox:
         due = await self._repo.due(now, self._batch)
         by_id = {item.tip.id: item for item in due}
         send, skip = select_due(
-            [item.tip.pending for item in due],
+            [item.tip for item in due],
             now,
             self._grace,
         )

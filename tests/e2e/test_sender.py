@@ -100,7 +100,7 @@ async def test_only_a_paid_letter_asks_for_a_paid_broadcast(emu: Emulator, bot: 
     assert [m.text for m in emu.bot_messages(USER)] == ["a tip", "news"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CopiedLetter(Letter):
     """A letter sent as a copy of a stored message, the way a broadcast may send one."""
 
