@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -162,7 +163,7 @@ class AttemptsRepo:
     async def record_answers(self, answers: Sequence[Answered]) -> list[bool]:
         """Append each answer if its attempt is still at `attempt.step`, on the node
         answered; False for one that moved on. One transaction of two statements for
-        them all, whoever answered.
+        them all, whoever answered, in one trip to the database's thread.
 
         `message_id` is the message that showed the question (it stays in the chat as
         the record of the answer). With `profile`, the same write finishes the attempt,
@@ -174,8 +175,9 @@ class AttemptsRepo:
         for answered in answers:
             first.setdefault(answered.key, answered)
         items = {key: a.as_item() for key, a in first.items()}
-        async with self._db.transaction() as tx:
-            rows = await tx.fetchall(
+
+        def record(conn: sqlite3.Connection) -> set[tuple[int, int]]:
+            rows = conn.execute(
                 """
                 UPDATE attempts
                    SET step = step + 1, current_node = json_extract(v.value, '$.next'),
@@ -193,11 +195,11 @@ class AttemptsRepo:
                 RETURNING id, step - 1
                 """,
                 (json.dumps(list(items.values()), ensure_ascii=False),),
-            )
+            ).fetchall()
             moved = {(row[0], row[1]) for row in rows}  # (attempt, the step answered)
             if moved:
                 recorded = [item for key, item in items.items() if key in moved]
-                await tx.run(
+                conn.execute(
                     """
                     INSERT INTO answers (attempt_id, position, node_id, option_id,
                                          answered_at, message_id)
@@ -208,6 +210,9 @@ class AttemptsRepo:
                     """,
                     (json.dumps(recorded, ensure_ascii=False),),
                 )
+            return moved
+
+        moved = await self._db.atomic(record)
         return [a.key in moved and first[a.key] is a for a in answers]
 
     async def undo_to(

@@ -81,3 +81,46 @@ async def test_a_fetch_and_a_run_each_take_one_trip(
     assert trips.count == 4
     assert await db.execute("UPDATE t SET x = 0") == 2  # a count costs a second trip
     assert trips.count == 6
+
+
+async def test_atomic_work_commits_in_one_trip_and_rolls_back_whole(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+    trips = Trips(db, monkeypatch)
+
+    def two_statements(conn: sqlite3.Connection) -> list[int]:
+        conn.execute("INSERT INTO t VALUES (1)")
+        return [row[0] for row in conn.execute("UPDATE t SET x = x + 1 RETURNING x")]
+
+    assert await db.atomic(two_statements) == [2]
+    assert trips.count == 1
+
+    def fails_halfway(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (10)")
+        raise RuntimeError("halfway")
+
+    with pytest.raises(RuntimeError, match="halfway"):
+        await db.atomic(fails_halfway)
+    assert trips.count == 2
+    assert [row[0] for row in await db.fetchall("SELECT x FROM t")] == [2]
+    assert not db.connection.in_transaction
+
+
+async def test_atomic_work_inside_a_transaction_joins_it(db: Database) -> None:
+    await db.execute("CREATE TABLE t (x INTEGER)")
+
+    def insert(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (5)")
+
+    async def fails_after() -> None:
+        async with db.transaction() as tx:
+            await tx.atomic(insert)  # no COMMIT of its own: the outer rollback undoes it
+            raise RuntimeError("after")
+
+    with pytest.raises(RuntimeError, match="after"):
+        await fails_after()
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 0
+    async with db.transaction() as tx:
+        await tx.atomic(insert)
+    assert await db.fetchval("SELECT COUNT(*) FROM t") == 1

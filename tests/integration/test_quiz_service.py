@@ -17,6 +17,7 @@ from bot.domain import SeenUser
 from bot.quiz import CONTINUE, QuestionNode, Quiz, QuizRun, load_quizzes
 from bot.services import quiz as quiz_module
 from bot.services.quiz import Moved, Position, QuizService
+from tests.support import Trips
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZZES = load_quizzes(ROOT / "quizzes")
@@ -131,11 +132,12 @@ async def test_snapshots_and_shown_messages_of_several_attempts_at_once(
 
 
 async def test_answers_recorded_together_keep_the_step_guard(
-    db: Database, service: QuizService
+    db: Database, service: QuizService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = AttemptsRepo(db)
     one = await service.begin(STUDENT)
     two = await service.begin(OTHER)
+    trips = Trips(db, monkeypatch)
 
     def answered(position: Position, option: str) -> Answered:
         return Answered(position.attempt, position.run.node_id, option, "next_node", T0)
@@ -148,6 +150,7 @@ async def test_answers_recorded_together_keep_the_step_guard(
         answered(two, "own"),
     ]
     assert await repo.record_answers(batch) == [True, False, False, True]
+    assert trips.count == 1  # the whole transaction, both statements
     snapshots = await repo.snapshots([one.attempt.id, two.attempt.id])
     assert [s[1] if s else None for s in snapshots] == [
         [(one.run.node_id, "first")],
