@@ -52,10 +52,17 @@ def build_router() -> Router:
         fallback.build_router(),  # last: catches what nobody else understood
     )
 
+    # The quiz's answer buttons, under the same rule as every student's button (consent
+    # given), ahead of everything: no other router handles them, and they are most of
+    # the traffic. A press without consent goes on down to the notice's gate.
+    presses = flow.build_press_router()
+    presses.callback_query.filter(Consented())
+
     private = Router(name="private")
     private.message.filter(PrivateChat())
     private.callback_query.filter(PrivateChat())
     private.include_routers(
+        presses,
         privacy.build_router(),  # the notice, /my_data, /delete_me: with or without consent
         start.build_invite_router(),  # staff are stored for their role, not by consent
         staff.build_router(),  # behind role filters; before anything that reads plain text

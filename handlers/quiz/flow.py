@@ -42,6 +42,15 @@ def build_router() -> Router:
         menu_start, QuizMenuCb.filter(F.action.in_({Menu.START, Menu.RESUME}))
     )
     router.callback_query.register(menu_restart, QuizMenuCb.filter(F.action == Menu.RESTART))
+    return router
+
+
+def build_press_router() -> Router:
+    """The buttons under a question: most of the updates a bot gets while students take
+    the quiz. `handlers.build_router` puts this router first, so a press reaches its
+    handler without being offered to every router of the tree before it (each one an
+    outer-middleware chain and a filter check, about a tenth of a press's CPU)."""
+    router = Router(name="quiz-presses")
     router.callback_query.register(
         press_answer, QuizCb.filter(F.act.in_({Act.ANSWER, Act.CONTINUE}))
     )

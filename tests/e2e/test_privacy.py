@@ -16,7 +16,7 @@ from bot.clock import FrozenClock
 from bot.db import Database
 from bot.emulator import Emulator, Student
 from tests.e2e.conftest import AGREE, RunningBot, agree
-from tests.e2e.quiz_walk import best, next_screen, walk, with_track
+from tests.e2e.quiz_walk import best, next_screen, press_data, step_of, walk, with_track
 from tests.e2e.test_centres import ADMIN, START_LINK
 from tests.support import rows_about, text_of
 
@@ -229,6 +229,35 @@ async def test_a_changed_notice_asks_again(emu: Emulator, tmp_path: Path) -> Non
         assert await app.db.fetchval(consents, (KSENIA + 2,)) == 0
         await slow.press(AGREE["ru"], message=new_notice)
         assert text_of(await slow.expect_message()).startswith("Привет, Неспешная!")
+
+
+async def test_a_quiz_answer_pressed_after_the_notice_changed_waits_for_consent(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Quiz presses are routed ahead of everything else; one from a student whose consent
+    no longer holds still meets the notice's gate and records nothing."""
+    bot = RunningBot(emu, tmp_path, overrides={"operator_name": "Первый оператор"})
+    async with bot as app:
+        student = Student(emu, user_id=KSENIA, first_name=NAME, language_code="ru")
+        await agree(student)
+        await student.send("/quiz")
+        question = await next_screen(student)
+        step = step_of(question)
+        assert step is not None
+        bot.overrides["operator_name"] = "Новый оператор"
+        app = await bot.restart()
+
+        answer = await press_data(student, question, step)
+        assert answer.get("text") == "Сначала отправьте /start и дайте согласие."
+        answers = "SELECT COUNT(*) FROM answers"
+        assert await app.db.fetchval(answers) == 0
+
+        await student.send("/start")
+        _changed, notice = await student.expect_messages(2)
+        await student.press(AGREE["ru"], message=notice)
+        await student.expect_message()
+        await press_data(student, question, step)  # the same button, now with consent
+        assert await app.db.fetchval(answers) == 1
 
 
 @pytest.mark.timeout(60)
