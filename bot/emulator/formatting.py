@@ -86,8 +86,8 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _u16(char: str) -> int:
-    return 2 if ord(char) > 0xFFFF else 1
+_MARKUP = re.compile("[&<]")
+"""Where plain text ends: a character reference or a tag."""
 
 
 @dataclass
@@ -117,7 +117,7 @@ class _HtmlParser:
 
     def emit(self, chars: str) -> None:
         self.out.append(chars)
-        self.pos16 += sum(_u16(c) for c in chars)
+        self.pos16 += utf16_len(chars)
 
     def at(self, index: int) -> str:
         return self.src[index] if index < len(self.src) else ""
@@ -125,6 +125,14 @@ class _HtmlParser:
     def parse(self) -> tuple[str, list[Entity]]:
         src = self.src
         while self.pos < len(src):
+            # Plain text up to the next reference or tag goes out in one piece (a
+            # character at a time, a long message cost a millisecond).
+            markup = _MARKUP.search(src, self.pos)
+            stop = markup.start() if markup else len(src)
+            if stop > self.pos:
+                self.emit(src[self.pos : stop])
+                self.pos = stop
+                continue
             char = src[self.pos]
             if char == "&":
                 decoded = decode_reference(src, self.pos)
