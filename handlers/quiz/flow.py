@@ -88,14 +88,23 @@ async def send_node(
 
     Only one copy of the current step has live buttons: an older copy loses them.
     """
+    shown = await show_node(bot, chat_id, position, locale, edit)
+    if shown is not None:
+        await quiz_service.remember_message(position.attempt.id, shown)
+
+
+async def show_node(
+    bot: Bot, chat_id: int, position: Position, locale: str, edit: int | None = None
+) -> int | None:
+    """Show the current step as :func:`send_node` does, without remembering it: the id
+    of the message that shows it now, or None if it is the one the attempt remembers."""
     previous = position.attempt.message_id
     if previous is not None and previous != edit:
         await drop_buttons(bot, chat_id, previous)
     text, markup = screens.node_screen(position.run, position.attempt, locale)
     shown = await show(bot, chat_id, text, markup, edit=edit)
     message_id = shown if isinstance(shown, int) else shown.message_id
-    if message_id != previous:
-        await quiz_service.remember_message(position.attempt.id, message_id)
+    return message_id if message_id != previous else None
 
 
 async def begin(bot: Bot, chat_id: int, user: User, quiz_service: QuizService, locale: str) -> None:
@@ -175,6 +184,7 @@ async def press_answer(
     )
     if await _refused(query, callback_answer, outcome, bot, user, quiz_service, locale):
         return
+    next_step: Coroutine[Any, Any, object]
     if isinstance(outcome, Finished):
         next_step = send_result(
             bot,
@@ -188,25 +198,36 @@ async def press_answer(
         )
     else:
         assert isinstance(outcome, Moved)
-        next_step = send_node(bot, user.id, outcome.position, quiz_service, locale)
+        next_step = show_node(bot, user.id, outcome.position, locale)
+    result: object
     if pressed is None:
-        await next_step
-        return
-    # The pressed message stays in the chat as a record of the answer. Recording it and
-    # showing what comes next are independent requests: they go at the same time.
-    node = quiz_service.quiz.node(callback_data.node)
-    record: Coroutine[Any, Any, object]
-    if isinstance(node, QuestionNode):
-        record = edit_text(bot, user.id, pressed, screens.answered_text(node, option, locale))
+        result = await next_step
     else:
-        record = drop_buttons(bot, user.id, pressed)
-    # Both are waited for, so nothing of this press runs on after its handler.
-    outcomes = await asyncio.gather(record, next_step, return_exceptions=True)
-    failures = [o for o in outcomes if isinstance(o, BaseException)]
-    for also in failures[1:]:
-        log.error("press by user %d: the other request failed too", user.id, exc_info=also)
-    if failures:
-        raise failures[0]
+        # The pressed message stays in the chat as a record of the answer. Recording it
+        # and showing what comes next are independent requests: they go at the same time.
+        node = quiz_service.quiz.node(callback_data.node)
+        record: Coroutine[Any, Any, object]
+        if isinstance(node, QuestionNode):
+            record = edit_text(bot, user.id, pressed, screens.answered_text(node, option, locale))
+        else:
+            record = drop_buttons(bot, user.id, pressed)
+        # Both are waited for, so nothing of this press runs on after its handler.
+        outcomes = await asyncio.gather(record, next_step, return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        for also in failures[1:]:
+            log.error("press by user %d: the other request failed too", user.id, exc_info=also)
+        if failures:
+            raise failures[0]
+        result = outcomes[1]
+    if isinstance(outcome, Moved) and isinstance(result, int):
+        # Everything the student sees was sent: the press is answered now, while the
+        # new question's message is remembered (bookkeeping the student does not wait
+        # for), instead of after it. Both are done before the handler returns.
+        callback_answer.disable()
+        await asyncio.gather(
+            bot(query.answer(text=callback_answer.text, show_alert=callback_answer.show_alert)),
+            quiz_service.remember_message(outcome.position.attempt.id, result),
+        )
 
 
 async def press_back(

@@ -376,3 +376,28 @@ async def test_a_failed_record_of_the_answer_still_shows_the_next_step(
     assert moved is not None
     assert moved.step == data.step + 1
     assert any(f.error_code == 500 for f in emu.failures)
+
+
+async def test_each_press_is_answered_once_and_the_new_question_is_remembered(
+    student: Student, running: RunningBot, emu: Emulator
+) -> None:
+    """A press is answered as soon as what it shows was sent, while the new question's
+    message is remembered: still once, and the attempt knows which message is live."""
+    screen = await begin(student)
+    for _ in range(4):
+        screen = await advance(student, screen, best)
+        attempt = await repo(running).active(student.user_id, "support_role")
+        assert attempt is not None
+        assert attempt.message_id == screen.message_id
+    answered = [call.params["callback_query_id"] for call in emu.calls_to("answerCallbackQuery")]
+    assert len(answered) == len(set(answered))
+    assert len(answered) >= 5  # the notice's button and the four answers, at least
+    # The remembered message is the one a resumed quiz takes the buttons from.
+    current = step_of(screen)
+    assert current is not None
+    await student.send("/quiz")
+    again = await student.expect_message()
+    assert step_of(again) == current
+    assert step_of(screen) is None
+    live = [m for m in emu.bot_messages(student.user_id) if not m.deleted and step_of(m)]
+    assert [m.message_id for m in live] == [again.message_id]
