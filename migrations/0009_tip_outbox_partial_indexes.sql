@@ -2,10 +2,10 @@
 -- the pending ones are ever looked up by time. Indexing every row by (status, due_at)
 -- and (user_id, status) made each status change (pending -> sending -> sent) move an
 -- entry in two indexes of the whole table: about 40% of a delivery round's SQLite work.
--- Now the time index holds the pending rows only (a claim drops the row from it, its
--- outcome touches no index), a tiny one holds the rows mid-send (found again after a
--- crash), and a student's rows are found by user alone: a handful each, filtered by
--- status on the row.
+-- Now the time index holds the pending rows only (a claim moves the row from it to a
+-- tiny index of the rows mid-send, found again after a crash; its outcome only takes
+-- it out of that one), and a student's rows are found by user alone: a handful each,
+-- filtered by status on the row.
 DROP INDEX tip_outbox_due;
 DROP INDEX tip_outbox_user;
 CREATE INDEX tip_outbox_pending_due ON tip_outbox (due_at) WHERE status = 'pending';

@@ -110,10 +110,12 @@ class Database:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield self
+                    await self._conn.commit()
                 except BaseException:
+                    # A COMMIT that failed (a deferred constraint, a full disk) leaves
+                    # the transaction open: end it, or later statements would join it.
                     await self._conn.rollback()
                     raise
-                await self._conn.commit()
             finally:
                 _in_transaction.reset(token)
 
@@ -122,10 +124,15 @@ class Database:
 
         `work` gets the plain sqlite3 connection and runs its statements there, one
         after another, without awaiting anything: BEGIN IMMEDIATE comes before it,
-        COMMIT after it, ROLLBACK if it raises (the error is raised here). Inside
-        `transaction()` it joins that transaction instead. For the hot paths: the
-        same transaction through `transaction()` takes a trip for BEGIN, each
-        statement and COMMIT, and each trip costs more than the statements.
+        COMMIT after it, ROLLBACK if it or the COMMIT raises (the error is raised here).
+        Inside `transaction()` it joins that transaction instead, which then commits
+        or rolls back the lot. For the hot paths: the same transaction through
+        `transaction()` takes a trip for BEGIN, each statement and COMMIT, and each
+        trip costs more than the statements.
+
+        Once handed to the thread, the work runs to its end: a caller cancelled
+        meanwhile gets CancelledError, but what the work wrote is committed (or rolled
+        back on its own error) all the same, and nothing else runs in between.
         """
         conn = self._conn
         if _in_transaction.get() is self:
@@ -136,10 +143,10 @@ class Database:
             raw.execute("BEGIN IMMEDIATE")
             try:
                 result = work(raw)
+                raw.commit()
             except BaseException:
                 raw.rollback()
                 raise
-            raw.commit()
             return result
 
         async with self._lock:

@@ -205,8 +205,7 @@ class TipsRepo:
             """
             UPDATE tip_outbox SET status = 'sending', attempts = attempts + 1
              WHERE id IN (SELECT value FROM json_each(:ids))
-               -- '+' keeps SQLite from walking the status index (every pending row)
-               -- instead of looking the rows up by id
+               -- '+': the rows are looked up by id, never through an index on status
                AND +status IN ('pending', 'sending')
                AND EXISTS (SELECT 1 FROM tip_subscriptions s JOIN users u ON u.id = s.user_id
                             WHERE s.user_id = tip_outbox.user_id AND s.status = 'active'

@@ -82,8 +82,9 @@ class FormattedText:
 
 
 def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length in UTF-16 code units, the unit of Telegram entity offsets (a lone
+    surrogate, which a JSON body may carry escaped, counts as one)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 _MARKUP = re.compile("[&<]")

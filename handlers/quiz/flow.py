@@ -224,10 +224,16 @@ async def press_answer(
         # new question's message is remembered (bookkeeping the student does not wait
         # for), instead of after it. Both are done before the handler returns.
         callback_answer.disable()
-        await asyncio.gather(
+        done = await asyncio.gather(
             bot(query.answer(text=callback_answer.text, show_alert=callback_answer.show_alert)),
             quiz_service.remember_message(outcome.position.attempt.id, result),
+            return_exceptions=True,
         )
+        answered, remembered = done
+        if isinstance(answered, BaseException):
+            log.warning("press by user %d: answering it failed: %s", user.id, answered)
+        if isinstance(remembered, BaseException):
+            raise remembered
 
 
 async def press_back(

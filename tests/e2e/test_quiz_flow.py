@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -384,8 +385,10 @@ async def test_each_press_is_answered_once_and_the_new_question_is_remembered(
     """A press is answered as soon as what it shows was sent, while the new question's
     message is remembered: still once, and the attempt knows which message is live."""
     screen = await begin(student)
+    assert running.app is not None
     for _ in range(4):
         screen = await advance(student, screen, best)
+        assert await running.app.inflight.drain(5.0)  # the press's handler returned
         attempt = await repo(running).active(student.user_id, "support_role")
         assert attempt is not None
         assert attempt.message_id == screen.message_id
@@ -401,3 +404,26 @@ async def test_each_press_is_answered_once_and_the_new_question_is_remembered(
     assert step_of(screen) is None
     live = [m for m in emu.bot_messages(student.user_id) if not m.deleted and step_of(m)]
     assert [m.message_id for m in live] == [again.message_id]
+
+
+async def test_a_press_whose_answer_fails_still_remembers_the_new_question(
+    student: Student, running: RunningBot, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answering the press and remembering the question shown go at the same time: when
+    the answer fails, the question is remembered all the same and the failure logged."""
+    first = await begin(student)
+    data = step_of(first)
+    assert data is not None
+    assert running.app is not None
+    emu.add_fault(
+        Fault(kind="500", chat_id=student.user_id, methods={"answerCallbackQuery"}, times=1)
+    )
+    with caplog.at_level(logging.WARNING):
+        await emu.press(student.user_id, first.message_id, data.pack())
+        following = await next_screen(student)
+        assert await running.app.inflight.drain(5.0)
+    attempt = await repo(running).active(student.user_id, "support_role")
+    assert attempt is not None
+    assert attempt.message_id == following.message_id
+    assert any("answering it failed" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -124,3 +124,30 @@ async def test_atomic_work_inside_a_transaction_joins_it(db: Database) -> None:
     async with db.transaction() as tx:
         await tx.atomic(insert)
     assert await db.fetchval("SELECT COUNT(*) FROM t") == 1
+
+
+async def test_a_commit_that_fails_leaves_no_transaction_open(db: Database) -> None:
+    """A deferred foreign key fails at COMMIT: the transaction is rolled back, not left
+    open for the next statements to join."""
+    await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    await db.execute(
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id)"
+        " DEFERRABLE INITIALLY DEFERRED)"
+    )
+
+    async def orphan() -> None:
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO child VALUES (1)")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await orphan()
+    assert not db.connection.in_transaction
+
+    def orphan_at_once(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO child VALUES (2)")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.atomic(orphan_at_once)
+    assert not db.connection.in_transaction
+    await db.execute("INSERT INTO parent VALUES (3)")
+    assert await db.fetchval("SELECT COUNT(*) FROM child") == 0

@@ -70,6 +70,13 @@ def test_offsets_are_utf16_code_units() -> None:
     assert italic["offset"] == utf16_len("😀 Привет 👍🏽")
 
 
+def test_a_lone_surrogate_counts_as_one_code_unit() -> None:
+    """A JSON body may carry an unpaired surrogate escaped; it is one UTF-16 unit."""
+    text, entities = parse_html("a\ud800<b>b</b>")
+    assert text == "a\ud800b"
+    assert entities == [{"type": "bold", "offset": 2, "length": 1}]
+
+
 def test_nested_entities_sorted_outer_first() -> None:
     text, entities = parse_html("<b>a<i>b<u>c</u></i></b>")
     assert text == "abc"
