@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import ErrorEvent, TelegramObject
+from aiogram.types import CallbackQuery, ErrorEvent, TelegramObject
 from aiogram.types import User as TgUser
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
@@ -46,6 +47,20 @@ class AnswerPresses(CallbackAnswerMiddleware):
                 raise
 
         return await super().__call__(guarded, event, data)
+
+
+async def answer_now(bot: Bot, query: CallbackQuery, answer: CallbackAnswer) -> None:
+    """Answer a press at once, with what `answer` holds, instead of after its handler:
+    `AnswerPresses` then leaves it alone, so it is still answered exactly once."""
+    answer.disable()
+    await bot(
+        query.answer(
+            text=answer.text,
+            show_alert=answer.show_alert,
+            url=answer.url,
+            cache_time=answer.cache_time,
+        )
+    )
 
 
 async def on_error(event: ErrorEvent, i18n: I18n, user: User | None = None) -> bool:

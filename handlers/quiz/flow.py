@@ -28,6 +28,7 @@ from bot.services.quiz import (
 )
 from bot.services.students import StudentService
 from bot.telegram import drop_buttons, edit_text, pressed_message, retract, show
+from handlers.errors import answer_now
 from handlers.quiz import screens
 from handlers.quiz.callbacks import Act, Menu, QuizCb, QuizMenuCb
 from handlers.quiz.results import send_result
@@ -223,9 +224,8 @@ async def press_answer(
         # Everything the student sees was sent: the press is answered now, while the
         # new question's message is remembered (bookkeeping the student does not wait
         # for), instead of after it. Both are done before the handler returns.
-        callback_answer.disable()
         done = await asyncio.gather(
-            bot(query.answer(text=callback_answer.text, show_alert=callback_answer.show_alert)),
+            answer_now(bot, query, callback_answer),
             quiz_service.remember_message(outcome.position.attempt.id, result),
             return_exceptions=True,
         )
