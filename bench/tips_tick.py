@@ -103,7 +103,7 @@ async def fill(path: Path, users: int) -> None:
     await db.close()
 
 
-class Bot:
+class DeliverySide:
     """The delivery side as the bot builds it at start-up, over one database: the
     objects live as long as the process, so caches they keep (rendered tips) are warm
     from the second tick on, as in a bot that has been running a while."""
@@ -178,7 +178,7 @@ async def run(users: int) -> Figure:
         fill_time = time.perf_counter() - started
         db = await open_database(path)
         try:
-            bot = Bot(db)
+            bot = DeliverySide(db)
             freeze_startup_objects()  # as `careerbot run` does once it is built
             first, _ = await bot.tick()
             times, cpus = [], []
