@@ -52,17 +52,18 @@ def build_router() -> Router:
         fallback.build_router(),  # last: catches what nobody else understood
     )
 
-    # The quiz's answer buttons, under the same rule as every student's button (consent
-    # given), ahead of everything: no other router handles them, and they are most of
-    # the traffic. A press without consent goes on down to the notice's gate.
+    # The quiz's answer buttons, under the same rules as every student's button (a
+    # private chat, consent given), ahead of everything: no other router handles them,
+    # and they are most of the traffic, so a press is not offered to the routers of
+    # groups, membership and the private chat first (each one a middleware chain and a
+    # check). A press without consent goes on down to the notice's gate.
     presses = flow.build_press_router()
-    presses.callback_query.filter(Consented())
+    presses.callback_query.filter(PrivateChat(), Consented())
 
     private = Router(name="private")
     private.message.filter(PrivateChat())
     private.callback_query.filter(PrivateChat())
     private.include_routers(
-        presses,
         privacy.build_router(),  # the notice, /my_data, /delete_me: with or without consent
         start.build_invite_router(),  # staff are stored for their role, not by consent
         staff.build_router(),  # behind role filters; before anything that reads plain text
@@ -70,5 +71,5 @@ def build_router() -> Router:
         privacy.build_gate(),  # nothing else before the student agreed to the notice
         students,  # behind Consented
     )
-    root.include_routers(groups.build_router(), membership.build_router(), private)
+    root.include_routers(presses, groups.build_router(), membership.build_router(), private)
     return root

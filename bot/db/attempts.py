@@ -143,22 +143,25 @@ class AttemptsRepo:
         now: datetime,
         option_seed: int | None = None,
     ) -> Attempt:
-        """A new active attempt; an attempt still in progress is abandoned first."""
+        """A new active attempt; an attempt still in progress is abandoned first (one
+        transaction, in one trip to the database's thread)."""
         stamp = to_db(now)
-        async with self._db.transaction() as tx:
-            await tx.execute(
+
+        def create(conn: sqlite3.Connection) -> sqlite3.Row:
+            conn.execute(
                 "UPDATE attempts SET status = 'abandoned', updated_at = ?"
                 " WHERE user_id = ? AND quiz_id = ? AND status = 'active'",
                 (stamp, user_id, quiz_id),
             )
-            await tx.execute(
+            row: sqlite3.Row = conn.execute(
                 "INSERT INTO attempts (user_id, quiz_id, quiz_version, current_node,"
-                " started_at, updated_at, option_seed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " started_at, updated_at, option_seed) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING *",
                 (user_id, quiz_id, quiz_version, start_node, stamp, stamp, option_seed),
-            )
-            row = await tx.fetchone("SELECT * FROM attempts WHERE id = last_insert_rowid()")
-        assert row is not None
-        return _attempt(row)
+            ).fetchone()
+            return row
+
+        return _attempt(await self._db.atomic(create))
 
     async def record_answers(self, answers: Sequence[Answered]) -> list[bool]:
         """Append each answer if its attempt is still at `attempt.step`, on the node

@@ -104,8 +104,7 @@ async def show_node(
         await drop_buttons(bot, chat_id, previous)
     text, markup = screens.node_screen(position.run, position.attempt, locale)
     shown = await show(bot, chat_id, text, markup, edit=edit)
-    message_id = shown if isinstance(shown, int) else shown.message_id
-    return message_id if message_id != previous else None
+    return shown if shown != previous else None
 
 
 async def begin(bot: Bot, chat_id: int, user: User, quiz_service: QuizService, locale: str) -> None:

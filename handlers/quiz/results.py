@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import quote
 
@@ -110,18 +111,25 @@ async def send_result(
     `share_payload` is what the "share" link carries (see `StudentService.share_payload`).
     """
     chart = chart_input(quiz, profile, previous, locale)
+    # The drawing process draws the chart while the text and its buttons are made here:
+    # the student waits for the slower of the two, not for both one after the other.
+    drawing = asyncio.ensure_future(draw(render_profile_chart, chart))
     try:
-        png = await draw(render_profile_chart, chart)
+        link = await share_url(bot, share_payload)
+        markup = screens.result_keyboard(attempt_id, link, previous is not None)
+        text = screens.result_text(quiz, profile, locale)
+    except BaseException:
+        drawing.cancel()
+        raise
+    try:
+        png = await drawing
     except Exception:  # a broken chart must not cost the student their result
         log.exception("result chart failed to render")
     else:
         await bot.send_photo(
             chat_id, BufferedInputFile(png, "profile.png"), caption=html.quote(chart.title)
         )
-    markup = screens.result_keyboard(
-        attempt_id, await share_url(bot, share_payload), previous is not None
-    )
-    await send_chunks(bot, chat_id, screens.result_text(quiz, profile, locale), markup)
+    await send_chunks(bot, chat_id, text, markup)
 
 
 async def send_chunks(

@@ -7,8 +7,10 @@ import logging
 
 import pytest
 
+from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, Student
 from tests.e2e.conftest import RunningBot, agree
+from tests.e2e.quiz_walk import next_screen, step_of
 from tests.support import text_of
 
 GROUP = -1001234567890
@@ -86,4 +88,38 @@ async def test_group_chatter_bot_senders_and_channel_posts_are_left_alone(
     assert len(replies) == 1
     assert "в личном чате" in text_of(replies[0])
     assert await user_rows(running) == 1
+    assert failures(caplog) == []
+
+
+async def test_a_quiz_button_pressed_in_a_group_is_not_an_answer(
+    emu: Emulator, running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answer buttons have their own router at the top of the tree: it still takes
+    presses in a private chat only. A forged press of a student's live question, sent
+    from a group by that very student, records nothing."""
+    student = Student(emu, user_id=3003, first_name="Аня", language_code="ru")
+    await agree(student)
+    await student.press("Пройти тест")
+    await student.expect_message()  # the quiz's introduction
+    screen = await next_screen(student)
+    data = step_of(screen)
+    assert data is not None
+    emu.add_group(GROUP, title="Поток 2026", added_by=student.user_id)
+    posted = await emu.send_group_text(GROUP, "вопрос", user_id=student.user_id)
+    emu.inject_update(
+        "callback_query",
+        {
+            "id": "forged-in-a-group",
+            "from": {"id": student.user_id, "is_bot": False, "first_name": "Аня"},
+            "chat_instance": "group",
+            "message": posted.to_api(),
+            "data": data.pack(),
+        },
+    )
+    await settle(emu, running)
+    assert running.app is not None
+    attempt = await AttemptsRepo(running.app.db).active(student.user_id, "support_role")
+    assert attempt is not None
+    assert (attempt.step, attempt.current_node) == (data.step, data.node)
+    assert emu.bot_messages(GROUP) == []
     assert failures(caplog) == []

@@ -60,6 +60,7 @@ from bot.emulator import (
     Student,
     tiny_png,
 )
+from bot.emulator import emulator as emulator_module
 from bot.emulator.errors import NOT_MODIFIED, QUERY_TOO_OLD
 
 TOKEN = "123456:TEST-token-of-the-local-emulator"
@@ -170,6 +171,38 @@ async def test_transport_variants_and_case_insensitive_names(
     async with http.get("/no/such/path") as response:
         assert response.status == 404
         assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+async def test_multipart_fields_files_and_its_size_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Multipart bodies are read in memory: fields keep their charset, a file its type,
+    an `attach://` reference its part, and a body over the limit is refused whole."""
+    monkeypatch.setattr(emulator_module, "MAX_REQUEST_BYTES", 64 * 1024)
+    async with (
+        Emulator(token=TOKEN) as emu,
+        aiohttp.ClientSession(base_url=emu.base_url) as http,
+    ):
+        await started_chat(emu)
+        base = f"/bot{TOKEN}"
+        upload = aiohttp.FormData()
+        upload.add_field("chat_id", str(USER))
+        upload.add_field("caption", "Отчёт", content_type="text/plain; charset=cp1251")
+        upload.add_field("document", "attach://report")
+        upload.add_field("report", b"x" * 1000, filename="report.bin")
+        async with http.post(f"{base}/sendDocument", data=upload) as response:
+            result = (await response.json())["result"]
+        assert result["caption"] == "Отчёт"
+        assert result["document"]["file_name"] == "report.bin"
+        assert result["document"]["file_size"] == 1000
+        sent = len(emu.bot_messages(USER))
+        big = aiohttp.FormData()
+        big.add_field("chat_id", str(USER))
+        big.add_field("document", b"x" * (65 * 1024), filename="big.bin")
+        async with http.post(f"{base}/sendDocument", data=big) as response:
+            assert response.status == 413
+            assert (await response.json())["description"] == "Request Entity Too Large"
+        assert len(emu.bot_messages(USER)) == sent
 
 
 async def test_bad_parameters_answer_400_not_500(

@@ -13,6 +13,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.db.attempts import AttemptsRepo
 from bot.emulator import Emulator, EmuMessage, Fault, Student
+from handlers.quiz import results
 from handlers.quiz.callbacks import Act
 from tests.e2e.conftest import MakeStudent, RunningBot, agree, both_transports
 from tests.e2e.quiz_walk import (
@@ -427,3 +428,28 @@ async def test_a_press_whose_answer_fails_still_remembers_the_new_question(
     assert attempt.message_id == following.message_id
     assert any("answering it failed" in r.getMessage() for r in caplog.records)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_chart_that_fails_to_draw_still_leaves_the_result(
+    student: Student,
+    running: RunningBot,
+    emu: Emulator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The chart is drawn while the result's text is made: when drawing fails, the text
+    and its buttons still arrive, without a picture, and the failure is logged."""
+
+    async def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("the drawing process is out of ink")
+
+    monkeypatch.setattr(results, "draw", broken)
+    first = await begin(student)
+    with caplog.at_level(logging.ERROR):
+        result, _ = await walk(student, first, with_track("tech"))
+    assert "Рекомендуемое направление" in text_of(result)
+    assert "💰 Зарплата и рост" in [b.text for row in result.buttons for b in row]
+    assert not [m for m in emu.bot_messages(student.user_id) if m.photo]
+    assert any("result chart failed to render" in r.getMessage() for r in caplog.records)
+    attempts = await repo(running).finished(student.user_id)
+    assert len(attempts) == 1

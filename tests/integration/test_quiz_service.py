@@ -162,3 +162,26 @@ async def test_answers_recorded_together_keep_the_step_guard(
     moved_on = dataclasses.replace(one.attempt, step=1)
     elsewhere = Answered(moved_on, "not_the_current_node", "x", "next_node", T0)
     assert await repo.record_answers([elsewhere]) == [False]
+
+
+async def test_a_new_attempt_abandons_the_one_in_progress_in_one_trip(
+    db: Database, service: QuizService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = AttemptsRepo(db)
+    first = await service.begin(STUDENT)
+    await press(service, first)
+    elsewhere = await service.begin(OTHER)
+    trips = Trips(db, monkeypatch)
+    second = await service.begin(STUDENT)
+    assert trips.count == 1  # the abandoning, the new row and reading it back
+    assert second.attempt.id not in (first.attempt.id, elsewhere.attempt.id)
+    assert (second.attempt.step, second.attempt.status) == (0, "active")
+    assert second.attempt.option_seed == 7
+    assert second.attempt.current_node == second.run.node_id
+    old = await repo.get(first.attempt.id)
+    assert old is not None
+    assert old.status == "abandoned"
+    assert await repo.get(second.attempt.id) == second.attempt
+    other = await repo.get(elsewhere.attempt.id)
+    assert other is not None
+    assert other.status == "active"  # another student's attempt is left alone
