@@ -25,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["BrokenProcessPool", "draw", "shutdown"]
+__all__ = ["BrokenProcessPool", "draw", "drawing", "shutdown"]
 from functools import partial
 from typing import ParamSpec
 
@@ -60,21 +60,39 @@ def _forget(broken: ProcessPoolExecutor) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
-async def draw(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
-    """Run `render` (a module-level function of ``bot.render``) in the worker process.
+def drawing(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[bytes]:
+    """Hand `render` (a module-level function of ``bot.render``) to the worker process
+    now, and return the future of its picture: the caller does other work meanwhile.
 
-    Raises what `render` raised; if the worker died, the pool is started afresh on the
-    next call and this one raises :class:`BrokenProcessPool`.
+    The future raises what `render` raised; if the worker died, it raises
+    :class:`BrokenProcessPool` and the pool is started afresh on the next call.
     """
     pool = _executor()
+    loop = asyncio.get_running_loop()
     try:
-        return await asyncio.get_running_loop().run_in_executor(
-            pool, partial(render, *args, **kwargs)
-        )
-    except BrokenProcessPool:
-        log.error("the drawing process died; a new one starts with the next picture")
-        _forget(pool)
-        raise
+        future = loop.run_in_executor(pool, partial(render, *args, **kwargs))
+    except BrokenProcessPool as exc:  # it broke before this picture was handed over
+        _broken(pool)
+        future = loop.create_future()
+        future.set_exception(exc)
+        return future
+    future.add_done_callback(partial(_after, pool))
+    return future
+
+
+async def draw(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
+    """`render` run in the worker process, as :func:`drawing`, waited for."""
+    return await drawing(render, *args, **kwargs)
+
+
+def _after(pool: ProcessPoolExecutor, future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
+        _broken(pool)
+
+
+def _broken(pool: ProcessPoolExecutor) -> None:
+    log.error("the drawing process died; a new one starts with the next picture")
+    _forget(pool)
 
 
 def shutdown() -> None:

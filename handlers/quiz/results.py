@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ from bot.domain import User
 from bot.quiz import Quiz
 from bot.quiz.snapshot import StoredProfile
 from bot.render import ChartInput, TraitBar, TraitKind, render_profile_chart
-from bot.render.worker import draw
+from bot.render.worker import drawing
 from bot.services.quiz import QuizService
 from bot.services.students import StudentService
 from bot.telegram import MESSAGE_LIMIT
@@ -113,16 +112,16 @@ async def send_result(
     chart = chart_input(quiz, profile, previous, locale)
     # The drawing process draws the chart while the text and its buttons are made here:
     # the student waits for the slower of the two, not for both one after the other.
-    drawing = asyncio.ensure_future(draw(render_profile_chart, chart))
+    picture = drawing(render_profile_chart, chart)
     try:
         link = await share_url(bot, share_payload)
         markup = screens.result_keyboard(attempt_id, link, previous is not None)
         text = screens.result_text(quiz, profile, locale)
     except BaseException:
-        drawing.cancel()
+        picture.cancel()
         raise
     try:
-        png = await drawing
+        png = await picture
     except Exception:  # a broken chart must not cost the student their result
         log.exception("result chart failed to render")
     else:

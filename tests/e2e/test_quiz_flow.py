@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import re
@@ -440,10 +441,12 @@ async def test_a_chart_that_fails_to_draw_still_leaves_the_result(
     """The chart is drawn while the result's text is made: when drawing fails, the text
     and its buttons still arrive, without a picture, and the failure is logged."""
 
-    async def broken(*args: object, **kwargs: object) -> bytes:
-        raise RuntimeError("the drawing process is out of ink")
+    def broken(*args: object, **kwargs: object) -> asyncio.Future[bytes]:
+        picture: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        picture.set_exception(RuntimeError("the drawing process is out of ink"))
+        return picture
 
-    monkeypatch.setattr(results, "draw", broken)
+    monkeypatch.setattr(results, "drawing", broken)
     first = await begin(student)
     with caplog.at_level(logging.ERROR):
         result, _ = await walk(student, first, with_track("tech"))

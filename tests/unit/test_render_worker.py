@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from functools import partial
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from bot.render import ChartInput, TraitBar, render_profile_chart
+from bot.render import ChartInput, TraitBar, render_profile_chart, worker
 from bot.render.worker import BrokenProcessPool, draw, shutdown
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -57,3 +61,52 @@ async def test_a_worker_that_dies_fails_its_picture_and_a_new_one_draws_the_next
         await draw(die)
     second = int(await draw(whose_process))
     assert second not in (first, os.getpid())
+
+
+class Recording(Executor):
+    """An executor that only records what it was handed (or refuses, as a broken pool)."""
+
+    def __init__(self, broken: bool = False) -> None:
+        self.broken = broken
+        self.handed: list[Callable[[], bytes]] = []
+        self.stopped = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self.broken:
+            raise BrokenProcessPool("the drawing process is gone")
+        self.handed.append(partial(fn, *args, **kwargs))
+        return Future()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.stopped = True
+
+
+async def test_a_picture_is_handed_over_at_once_and_can_be_called_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`drawing` gives the worker its picture before returning, so the caller's own work
+    overlaps the drawing; a picture nobody waits for any more is cancelled."""
+    pool = Recording()
+    monkeypatch.setattr(worker, "_executor", lambda: pool)
+    picture = worker.drawing(refuse, "later")
+    assert len(pool.handed) == 1  # handed over, nothing awaited yet
+    picture.cancel()
+    await asyncio.sleep(0)
+    assert picture.cancelled()
+    assert not pool.stopped
+
+
+async def test_a_pool_broken_before_the_hand_over_fails_that_picture_only(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = Recording(broken=True)
+    monkeypatch.setattr(worker, "_executor", lambda: broken)
+    monkeypatch.setattr(worker, "_pool", broken)
+    picture = worker.drawing(whose_process)
+    with pytest.raises(BrokenProcessPool):
+        await picture
+    assert broken.stopped
+    assert worker._pool is None  # the next picture starts a fresh worker
+    assert "the drawing process died" in caplog.text
+    monkeypatch.undo()
+    assert int(await draw(whose_process)) != os.getpid()
