@@ -11,12 +11,17 @@ comes when everything the press caused was sent).
 
 The bare bot (`bench/bare_bot.py`) gets the same traffic: `/start` and as many presses
 as careerbot's median walk took, and it makes as many Bot API calls per update as
-careerbot did at the same number of students (measured first, in the same run). Runs
-alternate, careerbot then the bare bot, at each number of students, each bot in a
-fresh process after one warm-up walk that is not counted; `BENCH_QUIZ_ROUNDS` (3) such
-pairs run in turn, and each row adds its rounds up (the ratio of each round is printed).
+careerbot did at the same number of students (careerbot's warm-up, measured first).
+Both bots run side by side, each in a fresh process, and take turns: a batch (each
+student walks one quiz, all at once) on one bot, then a batch on the other, in the
+order careerbot, bare, bare, careerbot..., so a machine that is slower for a while
+slows both alike. Each bot's first batch warms it up and is not counted. There are
+`BENCH_QUIZ_PAIRS` (6) pairs of batches, or more until each bot walked 30 quizzes
+(30 with 1 student); the ratio of each pair is printed, and each row adds its batches
+up. (A single student's batch takes a fifth of a second: runs of a few seconds each,
+one bot after the other, moved the ratio by ±0.1 with the machine's noise.)
 
-Per run: updates a second (all updates / wall time), latency of each update (from
+Per bot: updates a second (all updates / wall time), latency of each update (from
 sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
 its children, such as careerbot's drawing process), and the resident set at the end.
 `BENCH_QUIZ_STUDENTS=1,10` chooses the numbers of students.
@@ -30,12 +35,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,11 +51,10 @@ from bot.emulator import Emulator, EmuMessage
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-token-for-the-local-emulator"
 STUDENTS = tuple(int(n) for n in os.environ.get("BENCH_QUIZ_STUDENTS", "1,10,50").split(","))
-MIN_WALKS = 10
-"""Each run has at least this many walks (one student walks several quizzes in turn)."""
-ROUNDS = int(os.environ.get("BENCH_QUIZ_ROUNDS", "3"))
-"""Rounds of careerbot then the bare bot at each number of students; a row adds them up
-(a single student's run lasts a couple of seconds, too short to stand alone)."""
+MIN_WALKS = 30
+"""Each bot walks at least this many timed quizzes at each number of students."""
+PAIRS = int(os.environ.get("BENCH_QUIZ_PAIRS", "6"))
+"""Pairs of batches (one on each bot) at least, at each number of students."""
 MAX_PRESSES = 120
 TIMEOUT = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -233,41 +238,98 @@ async def running(module: str, extra: dict[str, str]) -> AsyncIterator[tuple[Emu
             await emu.stop()
 
 
-async def measure(
-    bot: str, module: str, students: int, extra: dict[str, str], presses: int | None
-) -> Run:
-    walks_each = max(1, -(-MIN_WALKS // students))
-    async with running(module, extra) as (emu, pid):
+@dataclass
+class Side:
+    """One of the two bots, running, and what its timed batches added up to."""
 
-        async def walk(user_id: int) -> Walked:
-            if presses is None:
-                return await walk_careerbot(emu, user_id)
-            return await walk_bare(emu, user_id, presses)
+    bot: str
+    emu: Emulator
+    pid: int
+    walk: Callable[[int], Awaitable[Walked]]
+    updates: int = 0
+    elapsed: float = 0.0
+    cpu: float = 0.0
+    calls: int = 0
+    batches: int = 0
 
-        await walk(1)  # warm-up: imports, caches, the drawing process
-        calls_before = len(emu.calls) - len(emu.calls_to("getUpdates"))
-        cpu_before = process_cpu(pid)
+    def __post_init__(self) -> None:
+        self.latencies: list[float] = []
+        self.presses: list[int] = []
+        self.rates: list[float] = []
 
-        async def slot(n: int) -> list[Walked]:
-            return [await walk(10_000 + n * 100 + w) for w in range(walks_each)]
+    def calls_made(self) -> int:
+        return len(self.emu.calls) - len(self.emu.calls_to("getUpdates"))
 
-        started = time.perf_counter()
-        walked = [w for ws in await asyncio.gather(*(slot(n) for n in range(students))) for w in ws]
-        elapsed = time.perf_counter() - started
-        cpu = process_cpu(pid) - cpu_before
-        calls = len(emu.calls) - len(emu.calls_to("getUpdates")) - calls_before
-        latencies = [x for w in walked for x in w.latencies]
+    def run(self, students: int) -> Run:
         return Run(
-            bot=bot,
+            bot=self.bot,
             students=students,
-            updates=len(latencies),
-            elapsed=elapsed,
-            latencies=latencies,
-            cpu=cpu,
-            rss_kib=rss_kib(pid),
-            calls=calls,
-            presses=[w.presses for w in walked],
+            updates=self.updates,
+            elapsed=self.elapsed,
+            latencies=self.latencies,
+            cpu=self.cpu,
+            rss_kib=rss_kib(self.pid),
+            calls=self.calls,
+            presses=self.presses,
         )
+
+
+async def batch(side: Side, students: int, ids: Iterator[int], *, counted: bool = True) -> Run:
+    """Each of `students` students walks one quiz on `side`'s bot, all at once."""
+    calls_before, cpu_before = side.calls_made(), process_cpu(side.pid)
+    started = time.perf_counter()
+    walked = await asyncio.gather(*(side.walk(next(ids)) for _ in range(students)))
+    elapsed = time.perf_counter() - started
+    cpu, calls = process_cpu(side.pid) - cpu_before, side.calls_made() - calls_before
+    latencies = [x for w in walked for x in w.latencies]
+    if counted:
+        side.updates += len(latencies)
+        side.elapsed += elapsed
+        side.cpu += cpu
+        side.calls += calls
+        side.latencies += latencies
+        side.presses += [w.presses for w in walked]
+        side.rates.append(len(latencies) / elapsed)
+    return Run(
+        bot=side.bot,
+        students=students,
+        updates=len(latencies),
+        elapsed=elapsed,
+        latencies=latencies,
+        cpu=cpu,
+        rss_kib=0,  # not read for a single batch
+        calls=calls,
+        presses=[w.presses for w in walked],
+    )
+
+
+async def compare(students: int) -> tuple[Run, Run]:
+    """careerbot and the bare bot taking turns at `students` students."""
+    pairs = max(PAIRS, -(-MIN_WALKS // students))
+    ids = itertools.count(10_000)
+    async with running("bot run", {}) as (emu, pid):
+        career = Side("careerbot", emu, pid, lambda user_id: walk_careerbot(emu, user_id))
+        # Warm-up (imports, caches, the drawing process), and what the bare bot matches.
+        warm = await batch(career, students, ids, counted=False)
+        presses = int(statistics.median(warm.presses))
+        extra = {"BARE_CALLS_PER_UPDATE": f"{warm.calls_per_update:.3f}"}
+        async with running("bench.bare_bot", extra) as (bare_emu, bare_pid):
+            bare = Side(
+                "bare aiogram",
+                bare_emu,
+                bare_pid,
+                lambda user_id: walk_bare(bare_emu, user_id, presses),
+            )
+            await batch(bare, students, ids, counted=False)
+            for pair in range(pairs):
+                for side in (career, bare) if pair % 2 == 0 else (bare, career):
+                    await batch(side, students, ids)
+            ratios = sorted(c / b for c, b in zip(career.rates, bare.rates, strict=True))
+            print(
+                f"{students} student(s): careerbot / bare updates a second, pair by pair:"
+                f" {', '.join(f'{r:.2f}' for r in ratios)}"
+            )
+            return career.run(students), bare.run(students)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -276,43 +338,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(str(x).rjust(w) for x, w in zip(row, widths, strict=True)))
 
 
-def merged(runs: Sequence[Run]) -> Run:
-    """Rounds of one bot at one number of students, as one long run."""
-    return Run(
-        bot=runs[0].bot,
-        students=runs[0].students,
-        updates=sum(r.updates for r in runs),
-        elapsed=sum(r.elapsed for r in runs),
-        latencies=[x for r in runs for x in r.latencies],
-        cpu=sum(r.cpu for r in runs),
-        rss_kib=runs[-1].rss_kib,
-        calls=sum(r.calls for r in runs),
-        presses=[p for r in runs for p in r.presses],
-    )
-
-
 async def run() -> list[Run]:
     results: list[Run] = []
     for students in STUDENTS:
-        careers: list[Run] = []
-        bares: list[Run] = []
-        for _ in range(ROUNDS):
-            career = await measure("careerbot", "bot run", students, {}, None)
-            bare = await measure(
-                "bare aiogram",
-                "bench.bare_bot",
-                students,
-                {"BARE_CALLS_PER_UPDATE": f"{career.calls_per_update:.3f}"},
-                int(statistics.median(career.presses)),
-            )
-            careers.append(career)
-            bares.append(bare)
-        ratios = sorted(c.rate / b.rate for c, b in zip(careers, bares, strict=True))
-        print(
-            f"{students} student(s): careerbot / bare updates a second, round by round:"
-            f" {', '.join(f'{r:.2f}' for r in ratios)}"
-        )
-        results += [merged(careers), merged(bares)]
+        results += await compare(students)
     return results
 
 
