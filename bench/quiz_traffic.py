@@ -15,11 +15,12 @@ careerbot did at the same number of students (careerbot's warm-up, measured firs
 Both bots run side by side, each in a fresh process, and take turns: a batch (each
 student walks one quiz, all at once) on one bot, then a batch on the other, in the
 order careerbot, bare, bare, careerbot..., so a machine that is slower for a while
-slows both alike. Each bot's first batch warms it up and is not counted. There are
-`BENCH_QUIZ_PAIRS` (6) pairs of batches, or more until each bot walked 30 quizzes
-(30 with 1 student); the ratio of each pair is printed, and each row adds its batches
-up. (A single student's batch takes a fifth of a second: runs of a few seconds each,
-one bot after the other, moved the ratio by ±0.1 with the machine's noise.)
+slows both alike. Warm-up batches are not counted: careerbot's (5 walks at least),
+then one of the bare bot's. There are `BENCH_QUIZ_PAIRS` (6) pairs of batches, or
+more until each bot walked 30 quizzes (30 pairs with 1 student); the ratio of each
+pair is printed, and each row adds its batches up. (A single student's batch takes a
+fifth of a second. Runs of a few seconds each, one bot after the other, moved the
+ratio by ±0.1 with the machine's noise.)
 
 Per bot: updates a second (all updates / wall time), latency of each update (from
 sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
@@ -55,6 +56,8 @@ MIN_WALKS = 30
 """Each bot walks at least this many timed quizzes at each number of students."""
 PAIRS = int(os.environ.get("BENCH_QUIZ_PAIRS", "6"))
 """Pairs of batches (one on each bot) at least, at each number of students."""
+WARM_UP = 5
+"""Walks careerbot takes, uncounted, before the timed ones (the bare bot takes a batch)."""
 MAX_PRESSES = 120
 TIMEOUT = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -114,12 +117,15 @@ def children(pid: int) -> list[int]:
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds of a process and its living children."""
+    """CPU seconds of a process and its children, living or ended (careerbot's drawing
+    process is replaced after 200 pictures: once ended, its time is the parent's)."""
     total = 0
     for each in (pid, *children(pid)):
         with contextlib.suppress(OSError):
             fields = stat_fields(each)
             total += int(fields[11]) + int(fields[12])  # utime, stime
+            if each == pid:
+                total += int(fields[13]) + int(fields[14])  # cutime, cstime: children ended
     return total / CLOCK_TICKS
 
 
@@ -250,7 +256,6 @@ class Side:
     elapsed: float = 0.0
     cpu: float = 0.0
     calls: int = 0
-    batches: int = 0
 
     def __post_init__(self) -> None:
         self.latencies: list[float] = []
@@ -309,10 +314,15 @@ async def compare(students: int) -> tuple[Run, Run]:
     ids = itertools.count(10_000)
     async with running("bot run", {}) as (emu, pid):
         career = Side("careerbot", emu, pid, lambda user_id: walk_careerbot(emu, user_id))
-        # Warm-up (imports, caches, the drawing process), and what the bare bot matches.
-        warm = await batch(career, students, ids, counted=False)
-        presses = int(statistics.median(warm.presses))
-        extra = {"BARE_CALLS_PER_UPDATE": f"{warm.calls_per_update:.3f}"}
+        # Warm-up (imports, caches, the drawing process) of WARM_UP walks at least, and
+        # what the bare bot matches: the median walk's presses, the calls per update.
+        warm = [
+            await batch(career, students, ids, counted=False)
+            for _ in range(-(-WARM_UP // students))
+        ]
+        presses = int(statistics.median(p for w in warm for p in w.presses))
+        per_update = sum(w.calls for w in warm) / sum(w.updates for w in warm)
+        extra = {"BARE_CALLS_PER_UPDATE": f"{per_update:.3f}"}
         async with running("bench.bare_bot", extra) as (bare_emu, bare_pid):
             bare = Side(
                 "bare aiogram",
@@ -324,10 +334,11 @@ async def compare(students: int) -> tuple[Run, Run]:
             for pair in range(pairs):
                 for side in (career, bare) if pair % 2 == 0 else (bare, career):
                     await batch(side, students, ids)
-            ratios = sorted(c / b for c, b in zip(career.rates, bare.rates, strict=True))
+            ratios = [c / b for c, b in zip(career.rates, bare.rates, strict=True)]
             print(
                 f"{students} student(s): careerbot / bare updates a second, pair by pair:"
                 f" {', '.join(f'{r:.2f}' for r in ratios)}"
+                f" (median {statistics.median(ratios):.2f})"
             )
             return career.run(students), bare.run(students)
 

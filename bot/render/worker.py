@@ -64,18 +64,22 @@ def drawing(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> as
     """Hand `render` (a module-level function of ``bot.render``) to the worker process
     now, and return the future of its picture: the caller does other work meanwhile.
 
-    The future raises what `render` raised; if the worker died, it raises
+    The future raises what `render` raised, or why the picture could not be handed
+    over (the worker process would not start, say); if the worker died, it raises
     :class:`BrokenProcessPool` and the pool is started afresh on the next call.
     """
-    pool = _executor()
     loop = asyncio.get_running_loop()
+    pool: ProcessPoolExecutor | None = None
     try:
+        pool = _executor()
         future = loop.run_in_executor(pool, partial(render, *args, **kwargs))
-    except BrokenProcessPool as exc:  # it broke before this picture was handed over
-        _broken(pool)
-        future = loop.create_future()
-        future.set_exception(exc)
-        return future
+    except Exception as exc:  # not handed over: the caller learns it where it waits
+        if pool is not None and isinstance(exc, BrokenProcessPool):
+            _broken(pool)
+        failed: asyncio.Future[bytes] = loop.create_future()
+        failed.set_exception(exc)
+        failed.add_done_callback(_seen)
+        return failed
     future.add_done_callback(partial(_after, pool))
     return future
 
@@ -88,6 +92,13 @@ async def draw(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) ->
 def _after(pool: ProcessPoolExecutor, future: asyncio.Future[bytes]) -> None:
     if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
         _broken(pool)
+
+
+def _seen(future: asyncio.Future[bytes]) -> None:
+    """Mark a failure as read: a caller that gave up on the picture (its own work
+    failed) leaves no "exception was never retrieved" behind; one that waits still
+    gets the exception."""
+    future.exception()
 
 
 def _broken(pool: ProcessPoolExecutor) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -69,13 +70,15 @@ class Recording(Executor):
     def __init__(self, broken: bool = False) -> None:
         self.broken = broken
         self.handed: list[Callable[[], bytes]] = []
+        self.futures: list[Future[Any]] = []
         self.stopped = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         if self.broken:
             raise BrokenProcessPool("the drawing process is gone")
         self.handed.append(partial(fn, *args, **kwargs))
-        return Future()
+        self.futures.append(Future())
+        return self.futures[-1]
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.stopped = True
@@ -92,7 +95,7 @@ async def test_a_picture_is_handed_over_at_once_and_can_be_called_off(
     assert len(pool.handed) == 1  # handed over, nothing awaited yet
     picture.cancel()
     await asyncio.sleep(0)
-    assert picture.cancelled()
+    assert pool.futures[0].cancelled()  # the worker will not draw it
     assert not pool.stopped
 
 
@@ -110,3 +113,32 @@ async def test_a_pool_broken_before_the_hand_over_fails_that_picture_only(
     assert "the drawing process died" in caplog.text
     monkeypatch.undo()
     assert int(await draw(whose_process)) != os.getpid()
+
+
+async def test_a_worker_that_cannot_start_fails_the_picture_not_its_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever stops a picture being handed over (a process that cannot start, a pool
+    shut down) is raised where the caller waits for the picture, not where it asked
+    for it, so the caller's own work goes on; a caller that gives up on the picture
+    leaves no unread error behind."""
+
+    def cannot_start() -> Executor:
+        raise OSError("too many open files")
+
+    monkeypatch.setattr(worker, "_executor", cannot_start)
+    picture = worker.drawing(whose_process)
+    with pytest.raises(OSError, match="too many open files"):
+        await picture
+    lost: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: lost.append(context))
+    try:
+        given_up = worker.drawing(whose_process)
+        await asyncio.sleep(0)
+        assert given_up.done()
+        del given_up
+        gc.collect()
+    finally:
+        loop.set_exception_handler(None)
+    assert lost == []  # asyncio reports an unread error when its future is collected
