@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import os
 import statistics
@@ -43,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.summary import Figure, ratio
@@ -246,65 +247,53 @@ async def running(module: str, extra: dict[str, str]) -> AsyncIterator[tuple[Emu
 
 @dataclass
 class Side:
-    """One of the two bots, running, and what its timed batches added up to."""
+    """One of the two bots, running, and its timed batches."""
 
     bot: str
     emu: Emulator
     pid: int
     walk: Callable[[int], Awaitable[Walked]]
-    updates: int = 0
-    elapsed: float = 0.0
-    cpu: float = 0.0
-    calls: int = 0
-
-    def __post_init__(self) -> None:
-        self.latencies: list[float] = []
-        self.presses: list[int] = []
-        self.rates: list[float] = []
+    batches: list[Run] = field(default_factory=list)
 
     def calls_made(self) -> int:
         return len(self.emu.calls) - len(self.emu.calls_to("getUpdates"))
 
-    def run(self, students: int) -> Run:
-        return Run(
-            bot=self.bot,
-            students=students,
-            updates=self.updates,
-            elapsed=self.elapsed,
-            latencies=self.latencies,
-            cpu=self.cpu,
-            rss_kib=rss_kib(self.pid),
-            calls=self.calls,
-            presses=self.presses,
-        )
+    def run(self) -> Run:
+        """The timed batches as one long run, with the bot's resident set now."""
+        return dataclasses.replace(merged(self.batches), rss_kib=rss_kib(self.pid))
 
 
-async def batch(side: Side, students: int, ids: Iterator[int], *, counted: bool = True) -> Run:
+async def batch(side: Side, students: int, ids: Iterator[int]) -> Run:
     """Each of `students` students walks one quiz on `side`'s bot, all at once."""
     calls_before, cpu_before = side.calls_made(), process_cpu(side.pid)
     started = time.perf_counter()
     walked = await asyncio.gather(*(side.walk(next(ids)) for _ in range(students)))
     elapsed = time.perf_counter() - started
-    cpu, calls = process_cpu(side.pid) - cpu_before, side.calls_made() - calls_before
-    latencies = [x for w in walked for x in w.latencies]
-    if counted:
-        side.updates += len(latencies)
-        side.elapsed += elapsed
-        side.cpu += cpu
-        side.calls += calls
-        side.latencies += latencies
-        side.presses += [w.presses for w in walked]
-        side.rates.append(len(latencies) / elapsed)
     return Run(
         bot=side.bot,
         students=students,
-        updates=len(latencies),
+        updates=sum(len(w.latencies) for w in walked),
         elapsed=elapsed,
-        latencies=latencies,
-        cpu=cpu,
-        rss_kib=0,  # not read for a single batch
-        calls=calls,
+        latencies=[x for w in walked for x in w.latencies],
+        cpu=process_cpu(side.pid) - cpu_before,
+        rss_kib=0,  # read once, for the whole run (`Side.run`)
+        calls=side.calls_made() - calls_before,
         presses=[w.presses for w in walked],
+    )
+
+
+def merged(runs: Sequence[Run]) -> Run:
+    """Batches of one bot at one number of students, as one long run."""
+    return Run(
+        bot=runs[0].bot,
+        students=runs[0].students,
+        updates=sum(r.updates for r in runs),
+        elapsed=sum(r.elapsed for r in runs),
+        latencies=[x for r in runs for x in r.latencies],
+        cpu=sum(r.cpu for r in runs),
+        rss_kib=runs[-1].rss_kib,
+        calls=sum(r.calls for r in runs),
+        presses=[p for r in runs for p in r.presses],
     )
 
 
@@ -316,13 +305,9 @@ async def compare(students: int) -> tuple[Run, Run]:
         career = Side("careerbot", emu, pid, lambda user_id: walk_careerbot(emu, user_id))
         # Warm-up (imports, caches, the drawing process) of WARM_UP walks at least, and
         # what the bare bot matches: the median walk's presses, the calls per update.
-        warm = [
-            await batch(career, students, ids, counted=False)
-            for _ in range(-(-WARM_UP // students))
-        ]
-        presses = int(statistics.median(p for w in warm for p in w.presses))
-        per_update = sum(w.calls for w in warm) / sum(w.updates for w in warm)
-        extra = {"BARE_CALLS_PER_UPDATE": f"{per_update:.3f}"}
+        warm = merged([await batch(career, students, ids) for _ in range(-(-WARM_UP // students))])
+        presses = int(statistics.median(warm.presses))
+        extra = {"BARE_CALLS_PER_UPDATE": f"{warm.calls_per_update:.3f}"}
         async with running("bench.bare_bot", extra) as (bare_emu, bare_pid):
             bare = Side(
                 "bare aiogram",
@@ -330,17 +315,17 @@ async def compare(students: int) -> tuple[Run, Run]:
                 bare_pid,
                 lambda user_id: walk_bare(bare_emu, user_id, presses),
             )
-            await batch(bare, students, ids, counted=False)
+            await batch(bare, students, ids)  # warm-up
             for pair in range(pairs):
                 for side in (career, bare) if pair % 2 == 0 else (bare, career):
-                    await batch(side, students, ids)
-            ratios = [c / b for c, b in zip(career.rates, bare.rates, strict=True)]
+                    side.batches.append(await batch(side, students, ids))
+            ratios = [c.rate / b.rate for c, b in zip(career.batches, bare.batches, strict=True)]
             print(
                 f"{students} student(s): careerbot / bare updates a second, pair by pair:"
                 f" {', '.join(f'{r:.2f}' for r in ratios)}"
                 f" (median {statistics.median(ratios):.2f})"
             )
-            return career.run(students), bare.run(students)
+            return career.run(), bare.run()
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
