@@ -4,11 +4,10 @@ a user: editing a message that is already up to date, or one that is gone."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText, SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 log = logging.getLogger(__name__)
@@ -45,14 +44,6 @@ class _EditMessageReplyMarkup(EditMessageReplyMarkup):
     __returning__ = SentMessage | bool
 
 
-async def _call(bot: Bot, method: TelegramMethod[Any]) -> SentMessage | bool:
-    """Run one of the methods above: the same request as aiogram's own, a lighter reply."""
-    reply: object = await bot(method)
-    if not isinstance(reply, SentMessage | bool):
-        raise TypeError(f"{method.__api_method__} replied with {type(reply).__name__}")
-    return reply
-
-
 def pressed_message(query: CallbackQuery) -> int | None:
     """The id of the message whose button was pressed (None if it is no longer accessible)."""
     return query.message.message_id if isinstance(query.message, Message) else None
@@ -76,11 +67,8 @@ async def edit_text(
 ) -> bool:
     """Edit a message's text and buttons; False if the message is gone (send anew then)."""
     try:
-        await _call(
-            bot,
-            _EditMessageText(
-                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-            ),
+        await bot(
+            _EditMessageText(text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
         )
     except TelegramBadRequest as exc:
         kind = _harmless(exc)
@@ -97,9 +85,8 @@ async def edit_buttons(
     """Replace the inline keyboard of a message of any kind (text, a photo with a
     caption...), leaving its content alone; False if the message is gone."""
     try:
-        await _call(
-            bot,
-            _EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup),
+        await bot(
+            _EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup)
         )
     except TelegramBadRequest as exc:
         kind = _harmless(exc)
@@ -128,9 +115,10 @@ async def show(
     """
     if edit is not None and await edit_text(bot, chat_id, edit, text, markup):
         return edit
-    sent = await _call(bot, _SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
+    # Typed by aiogram as its Message: what `_SendMessage` reads the reply as is checked.
+    sent = await bot(_SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
     if not isinstance(sent, SentMessage):
-        raise TypeError("sendMessage replied without a message")
+        raise TypeError(f"sendMessage replied with {type(sent).__name__}")
     return sent.message_id
 
 
