@@ -178,13 +178,13 @@ async def run(users: int) -> Figure:
         fill_time = time.perf_counter() - started
         db = await open_database(path)
         try:
-            bot = DeliverySide(db)
+            side = DeliverySide(db)
             freeze_startup_objects()  # as `careerbot run` does once it is built
-            first, _ = await bot.tick()
+            first, _ = await side.tick()
             times, cpus = [], []
             for _ in range(TICKS):
                 await due_again(db)
-                elapsed, cpu = await bot.tick()
+                elapsed, cpu = await side.tick()
                 times.append(elapsed)
                 cpus.append(cpu)
         finally:
