@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
@@ -86,6 +86,133 @@ SELECT attempts.*,
   FROM attempts
 """
 
+ANSWER_TIMES = (
+    "SELECT answered_at FROM answers WHERE attempt_id = ? AND undone_at IS NULL ORDER BY position"
+)
+
+PREVIOUS_FINISHED = (
+    "SELECT * FROM attempts WHERE user_id = ? AND quiz_id = ? AND status = 'finished'"
+    " AND id < ? ORDER BY id DESC LIMIT 1"
+)
+
+
+def _previous_key(attempt: Attempt) -> tuple[int, str, int]:
+    return attempt.user_id, attempt.quiz_id, attempt.id
+
+
+OUTDATE = (
+    "UPDATE attempts SET status = 'outdated', updated_at = ?"
+    " WHERE id = ? AND status = 'active' AND step = ?"
+)
+
+
+def _outdate_params(attempt: Attempt, now: datetime) -> tuple[str, int, int]:
+    return to_db(now), attempt.id, attempt.step
+
+
+@dataclass(frozen=True)
+class Outdate:
+    """What a press decided: the attempt no longer fits its quiz; close it, unless it
+    moved on meanwhile."""
+
+    attempt: Attempt
+    at: datetime
+    reason: str
+    """Why, for the log."""
+
+
+@dataclass(frozen=True)
+class PressRead:
+    """What deciding a press reads, on the database's thread (see `AttemptsRepo.press`)."""
+
+    snapshot: Snapshot | None
+    times: Callable[[], list[datetime]]
+    """When each live answer of the attempt was given, in order: read when called."""
+
+
+T = TypeVar("T")
+
+Decide = Callable[[PressRead], tuple["Answered | Outdate | None", T]]
+
+
+@dataclass(frozen=True)
+class Pressed(Generic[T]):
+    """How a press ended: what its decide handed back, whether its write changed the
+    attempt, and, for the answer that finished it, the student's finished attempt of
+    the same quiz before it; or the error its decide raised."""
+
+    value: T | None = None
+    written: bool = False
+    previous: Attempt | None = None
+    error: Exception | None = None
+
+
+def _record(conn: sqlite3.Connection, answers: Sequence[Answered]) -> list[bool]:
+    """`AttemptsRepo.record_answers` on the database's thread, inside its transaction."""
+    first: dict[tuple[int, int], Answered] = {}
+    for answered in answers:
+        first.setdefault(answered.key, answered)
+    items = {key: a.as_item() for key, a in first.items()}
+    rows = conn.execute(
+        """
+        UPDATE attempts
+           SET step = step + 1, current_node = json_extract(v.value, '$.next'),
+               updated_at = json_extract(v.value, '$.at'), paused_at = NULL,
+               status = CASE WHEN json_extract(v.value, '$.profile') IS NULL
+                             THEN status ELSE 'finished' END,
+               finished_at = CASE WHEN json_extract(v.value, '$.profile') IS NULL
+                                  THEN finished_at ELSE json_extract(v.value, '$.at') END,
+               profile = coalesce(json_extract(v.value, '$.profile'), profile)
+          FROM json_each(?) AS v
+         WHERE attempts.id = json_extract(v.value, '$.id')
+           AND attempts.step = json_extract(v.value, '$.step')
+           AND attempts.current_node = json_extract(v.value, '$.node')
+           AND attempts.status = 'active'
+        RETURNING id, step - 1
+        """,
+        (json.dumps(list(items.values()), ensure_ascii=False),),
+    ).fetchall()
+    moved = {(row[0], row[1]) for row in rows}  # (attempt, the step answered)
+    if moved:
+        recorded = [item for key, item in items.items() if key in moved]
+        conn.execute(
+            """
+            INSERT INTO answers (attempt_id, position, node_id, option_id,
+                                 answered_at, message_id)
+            SELECT json_extract(v.value, '$.id'), json_extract(v.value, '$.step'),
+                   json_extract(v.value, '$.node'), json_extract(v.value, '$.option'),
+                   json_extract(v.value, '$.at'), json_extract(v.value, '$.message')
+              FROM json_each(?) AS v
+            """,
+            (json.dumps(recorded, ensure_ascii=False),),
+        )
+    return [a.key in moved and first[a.key] is a for a in answers]
+
+
+def _press(conn: sqlite3.Connection, attempt_id: int, decide: Decide[T]) -> Pressed[T]:
+    """One press of `AttemptsRepo.press`, on the database's thread."""
+    row = conn.execute(f"{SNAPSHOT} WHERE id = ?", (attempt_id,)).fetchone()
+    read = PressRead(
+        None if row is None else _snapshot(row),
+        lambda: [from_db(r[0]) for r in conn.execute(ANSWER_TIMES, (attempt_id,))],
+    )
+    try:
+        write, value = decide(read)
+    except Exception as exc:  # that student's press fails; the others' go on
+        return Pressed(error=exc)
+    if isinstance(write, Answered):
+        if not _record(conn, [write])[0]:
+            return Pressed(value)
+        previous = None
+        if write.profile is not None:
+            before = conn.execute(PREVIOUS_FINISHED, _previous_key(write.attempt)).fetchone()
+            previous = None if before is None else _attempt(before)
+        return Pressed(value, written=True, previous=previous)
+    if isinstance(write, Outdate):
+        changed = conn.execute(OUTDATE, _outdate_params(write.attempt, write.at)).rowcount
+        return Pressed(value, written=changed == 1)
+    return Pressed(value)
+
 
 class AttemptsRepo:
     def __init__(self, db: Database) -> None:
@@ -127,11 +254,7 @@ class AttemptsRepo:
 
     async def answer_times(self, attempt_id: int) -> list[datetime]:
         """When each live answer was given, in order (how long each step took)."""
-        rows = await self._db.fetchall(
-            "SELECT answered_at FROM answers"
-            " WHERE attempt_id = ? AND undone_at IS NULL ORDER BY position",
-            (attempt_id,),
-        )
+        rows = await self._db.fetchall(ANSWER_TIMES, (attempt_id,))
         return [from_db(row["answered_at"]) for row in rows]
 
     async def create(
@@ -174,49 +297,24 @@ class AttemptsRepo:
         ends a pause. Of two answers to one attempt at one step here, the first counts,
         as if they had come one after the other.
         """
-        first: dict[tuple[int, int], Answered] = {}
-        for answered in answers:
-            first.setdefault(answered.key, answered)
-        items = {key: a.as_item() for key, a in first.items()}
+        return await self._db.atomic(lambda conn: _record(conn, answers))
 
-        def record(conn: sqlite3.Connection) -> set[tuple[int, int]]:
-            rows = conn.execute(
-                """
-                UPDATE attempts
-                   SET step = step + 1, current_node = json_extract(v.value, '$.next'),
-                       updated_at = json_extract(v.value, '$.at'), paused_at = NULL,
-                       status = CASE WHEN json_extract(v.value, '$.profile') IS NULL
-                                     THEN status ELSE 'finished' END,
-                       finished_at = CASE WHEN json_extract(v.value, '$.profile') IS NULL
-                                          THEN finished_at ELSE json_extract(v.value, '$.at') END,
-                       profile = coalesce(json_extract(v.value, '$.profile'), profile)
-                  FROM json_each(?) AS v
-                 WHERE attempts.id = json_extract(v.value, '$.id')
-                   AND attempts.step = json_extract(v.value, '$.step')
-                   AND attempts.current_node = json_extract(v.value, '$.node')
-                   AND attempts.status = 'active'
-                RETURNING id, step - 1
-                """,
-                (json.dumps(list(items.values()), ensure_ascii=False),),
-            ).fetchall()
-            moved = {(row[0], row[1]) for row in rows}  # (attempt, the step answered)
-            if moved:
-                recorded = [item for key, item in items.items() if key in moved]
-                conn.execute(
-                    """
-                    INSERT INTO answers (attempt_id, position, node_id, option_id,
-                                         answered_at, message_id)
-                    SELECT json_extract(v.value, '$.id'), json_extract(v.value, '$.step'),
-                           json_extract(v.value, '$.node'), json_extract(v.value, '$.option'),
-                           json_extract(v.value, '$.at'), json_extract(v.value, '$.message')
-                      FROM json_each(?) AS v
-                    """,
-                    (json.dumps(recorded, ensure_ascii=False),),
-                )
-            return moved
+    async def press(self, presses: Sequence[tuple[int, Decide[T]]]) -> list[Pressed[T]]:
+        """Presses on attempts, each read, decided and written in one transaction, in one
+        trip to the database's thread for them all.
 
-        moved = await self._db.atomic(record)
-        return [a.key in moved and first[a.key] is a for a in answers]
+        For each (attempt id, decide): the attempt's snapshot is read, `decide` (the quiz
+        rules: pure, quick, run right there on the database's thread) says what to write,
+        an `Answered` (see `record_answers`, whose step guard it passes all the same) or
+        an `Outdate`, or None, and what to hand back; then it is written. A press reads
+        what the presses before it in the batch wrote. A decide that raises writes
+        nothing, and its press gets the error back; the others go on.
+        """
+
+        def run(conn: sqlite3.Connection) -> list[Pressed[T]]:
+            return [_press(conn, attempt_id, decide) for attempt_id, decide in presses]
+
+        return await self._db.atomic(run)
 
     async def undo_to(
         self, attempt: Attempt, keep: int, current_node: str, now: datetime
@@ -256,12 +354,7 @@ class AttemptsRepo:
 
     async def outdate(self, attempt: Attempt, now: datetime) -> bool:
         """Close an attempt the quiz no longer fits, unless it moved on meanwhile."""
-        changed = await self._db.execute(
-            "UPDATE attempts SET status = 'outdated', updated_at = ?"
-            " WHERE id = ? AND status = 'active' AND step = ?",
-            (to_db(now), attempt.id, attempt.step),
-        )
-        return changed == 1
+        return await self._db.execute(OUTDATE, _outdate_params(attempt, now)) == 1
 
     async def set_messages(self, shown: Sequence[tuple[int, int]]) -> list[None]:
         """Remember, for each (attempt id, message id), which message shows the attempt's
@@ -286,11 +379,7 @@ class AttemptsRepo:
 
     async def previous_finished(self, attempt: Attempt) -> Attempt | None:
         """The same student's finished attempt of the same quiz just before this one."""
-        row = await self._db.fetchone(
-            "SELECT * FROM attempts WHERE user_id = ? AND quiz_id = ? AND status = 'finished'"
-            " AND id < ? ORDER BY id DESC LIMIT 1",
-            (attempt.user_id, attempt.quiz_id, attempt.id),
-        )
+        row = await self._db.fetchone(PREVIOUS_FINISHED, _previous_key(attempt))
         return _attempt(row) if row else None
 
     # --- the unfinished-quiz reminder ---------------------------------------------------

@@ -7,13 +7,24 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from itertools import pairwise
 
 from bot.clock import Clock
-from bot.db.attempts import Answered, AttemptsRepo
+from bot.db.attempts import (
+    Answered,
+    AttemptsRepo,
+    Decide,
+    Outdate,
+    Pressed,
+    PressRead,
+    Snapshot,
+)
 from bot.domain import Attempt, AttemptStatus
 from bot.quiz import (
     Answer,
@@ -90,6 +101,34 @@ class Result:
 PressOutcome = Moved | Finished | Stale | Refused | Outdated
 
 
+@dataclass(frozen=True)
+class _Press:
+    """A press of a button under a question (answer, back, pause), and when: the option
+    and the pressed message are an answer's."""
+
+    user_id: int
+    attempt_id: int
+    step: int
+    node_id: str
+    option_id: str
+    message_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer a press decided to record: the attempt as read, the run it makes, and
+    the profile if it finishes the attempt."""
+
+    attempt: Attempt
+    run: QuizRun
+    profile: StoredProfile | None
+
+
+_Decided = _Answer | Outdate | Stale | Refused
+"""What deciding a press hands back to `QuizService.answer`."""
+
+
 def draw_option_seed() -> int:
     return secrets.randbelow(SEED_LIMIT)
 
@@ -118,7 +157,11 @@ class QuizService:
         # answers recorded in one transaction, their new questions remembered in one.
         self._snapshots = GroupCommit(attempts.snapshots)
         self._shown = GroupCommit(attempts.set_messages)
-        self._recorded = GroupCommit(attempts.record_answers)
+        self._pressed: GroupCommit[tuple[int, Decide[_Decided]], Pressed[_Decided]]
+        self._pressed = GroupCommit(attempts.press)
+        # Kept runs are read and kept on the database's thread too (a press is decided
+        # there, see `answer`).
+        self._runs_lock = threading.Lock()
 
     @property
     def quiz(self) -> Quiz:
@@ -161,34 +204,25 @@ class QuizService:
         option_id: str,
         message_id: int | None = None,
     ) -> PressOutcome:
-        """Record a press on the current node; `message_id` is the message pressed."""
-        checked = await self._check(user_id, attempt_id, step, node_id)
-        if not isinstance(checked, Position):
-            return checked
-        attempt, run = checked.attempt, checked.run
-        try:
-            moved = run.apply(Answer(node_id, option_id))
-        except QuizRunError as exc:
-            log.warning("refused press by user %d on attempt %d: %s", user_id, attempt_id, exc)
-            return Refused()
-        self._keep(moved)
-        profile = None
-        if moved.finished:
-            flags = await self._careless(attempt, moved)
-            profile = StoredProfile.from_profile(moved.profile(), flags)
-        recorded = await self._recorded(
-            Answered(
-                attempt,
-                node_id,
-                option_id,
-                moved.node_id,
-                self._clock.now(),
-                message_id=message_id,
-                profile=None if profile is None else profile.to_dict(),
-            )
-        )
-        if not recorded:
+        """Record a press on the current node; `message_id` is the message pressed.
+
+        The attempt is read, the press checked and replayed, and the answer written in
+        one transaction, in one trip to the database's thread (shared with the presses
+        of other students made meanwhile): the rules run there, in `_decide_answer`.
+        """
+        press = _Press(user_id, attempt_id, step, node_id, option_id, message_id, self._clock.now())
+        pressed = await self._pressed((attempt_id, partial(self._decide_answer, press)))
+        if pressed.error is not None:
+            raise pressed.error
+        decided = pressed.value
+        if isinstance(decided, Outdate):
+            return self._outdated(decided.attempt, pressed.written, decided.reason)
+        if not isinstance(decided, _Answer):
+            assert isinstance(decided, Stale | Refused), decided
+            return decided
+        if not pressed.written:
             return Stale()
+        attempt, moved = decided.attempt, decided.run
         position = Position(
             # The pressed message is now the record of the answer, not the live step.
             dataclasses.replace(
@@ -201,10 +235,43 @@ class QuizService:
             moved,
         )
         answered = Answer(node_id, option_id)
-        if profile is None:
+        if decided.profile is None:
             return Moved(position, answered)
-        previous = await self._attempts.previous_finished(attempt)
-        return Finished(position, answered, profile, _stored(previous))
+        return Finished(position, answered, decided.profile, _stored(pressed.previous))
+
+    def _decide_answer(
+        self, press: _Press, read: PressRead
+    ) -> tuple[Answered | Outdate | None, _Decided]:
+        """What a press writes, decided on the database's thread from what it read there
+        (see `AttemptsRepo.press`): no I/O of its own and nothing to await."""
+        checked = self._position(read.snapshot, press)
+        if isinstance(checked, Outdate):
+            return checked, checked
+        if not isinstance(checked, Position):
+            return None, checked
+        attempt, run = checked.attempt, checked.run
+        try:
+            moved = run.apply(Answer(press.node_id, press.option_id))
+        except QuizRunError as exc:
+            log.warning(
+                "refused press by user %d on attempt %d: %s", press.user_id, press.attempt_id, exc
+            )
+            return None, Refused()
+        self._keep(moved)
+        profile = None
+        if moved.finished:
+            flags = self._careless(attempt, moved, [*read.times(), press.at])
+            profile = StoredProfile.from_profile(moved.profile(), flags)
+        write = Answered(
+            attempt,
+            press.node_id,
+            press.option_id,
+            moved.node_id,
+            press.at,
+            message_id=press.message_id,
+            profile=None if profile is None else profile.to_dict(),
+        )
+        return write, _Answer(attempt, moved, profile)
 
     async def back(self, user_id: int, attempt_id: int, step: int, node_id: str) -> PressOutcome:
         checked = await self._check(user_id, attempt_id, step, node_id)
@@ -280,33 +347,53 @@ class QuizService:
         self, user_id: int, attempt_id: int, step: int, node_id: str
     ) -> Position | Stale | Refused | Outdated:
         snapshot = await self._snapshots(attempt_id)
-        if snapshot is None or snapshot[0].user_id != user_id:
+        press = _Press(user_id, attempt_id, step, node_id, "", None, self._clock.now())
+        checked = self._position(snapshot, press)
+        if isinstance(checked, Outdate):
+            return await self._outdate(checked)
+        return checked
+
+    def _position(
+        self, snapshot: Snapshot | None, press: _Press
+    ) -> Position | Stale | Refused | Outdate:
+        """Where a press on (attempt, step, node) by this user stands, from a snapshot of
+        the attempt: Refused if it is not theirs, Stale if the attempt left that step."""
+        if snapshot is None or snapshot[0].user_id != press.user_id:
             log.warning(
                 "refused press by user %d: attempt %d %s",
-                user_id,
-                attempt_id,
+                press.user_id,
+                press.attempt_id,
                 "does not exist" if snapshot is None else "belongs to someone else",
             )
             return Refused()
         attempt, answers = snapshot
         live = attempt.status == AttemptStatus.ACTIVE
-        if not live or attempt.step != step or attempt.current_node != node_id:
+        if not live or attempt.step != press.step or attempt.current_node != press.node_id:
             return Stale()
-        return await self._replay(attempt, answers)
+        return self._replayed(attempt, answers, press.at)
 
     async def _replay(
         self, attempt: Attempt, answers: list[tuple[str, str]]
     ) -> Position | Outdated:
         """Rebuild the run from a consistent snapshot of the attempt and its answers."""
+        replayed = self._replayed(attempt, answers, self._clock.now())
+        if isinstance(replayed, Outdate):
+            return await self._outdate(replayed)
+        return replayed
+
+    def _replayed(
+        self, attempt: Attempt, answers: list[tuple[str, str]], now: datetime
+    ) -> Position | Outdate:
+        """`_replay` without its write: what to close, and why, if the run does not fit."""
         quiz = self._quizzes.get(attempt.quiz_id)
         if quiz is None or quiz.version != attempt.quiz_version:
-            return await self._outdate(attempt, "the quiz version changed")
+            return Outdate(attempt, now, "the quiz version changed")
         try:
             run = self._run(quiz, answers)
         except ReplayError as exc:
-            return await self._outdate(attempt, str(exc))
+            return Outdate(attempt, now, str(exc))
         if run.node_id != attempt.current_node:
-            return await self._outdate(attempt, "the stored node differs from the replay")
+            return Outdate(attempt, now, "the stored node differs from the replay")
         return Position(attempt, run)
 
     def _run(self, quiz: Quiz, answers: Sequence[tuple[str, str]]) -> QuizRun:
@@ -318,29 +405,38 @@ class QuizService:
         every answer of the attempt again.
         """
         key: RunKey = (quiz.id, quiz.version, tuple(answers))
-        run = self._runs.get(key)
-        if run is None:
-            run = QuizRun.replay(quiz, answers)
-            self._keep(run)
-        else:
-            self._runs.move_to_end(key)
+        with self._runs_lock:
+            run = self._runs.get(key)
+            if run is not None:
+                self._runs.move_to_end(key)
+                return run
+        run = QuizRun.replay(quiz, answers)
+        self._keep(run)
         return run
 
     def _keep(self, run: QuizRun) -> None:
-        self._runs[(run.quiz.id, run.quiz.version, run.answers)] = run
-        if len(self._runs) > RUNS_KEPT:
-            self._runs.popitem(last=False)
+        with self._runs_lock:
+            self._runs[(run.quiz.id, run.quiz.version, run.answers)] = run
+            if len(self._runs) > RUNS_KEPT:
+                self._runs.popitem(last=False)
 
-    async def _careless(self, attempt: Attempt, finished: QuizRun) -> tuple[str, ...]:
-        """Flags of careless answering, the answer being recorded now included."""
-        times = [*await self._attempts.answer_times(attempt.id), self._clock.now()]
+    def _careless(
+        self, attempt: Attempt, finished: QuizRun, times: list[datetime]
+    ) -> tuple[str, ...]:
+        """Flags of careless answering; `times` are when each answer was given, the one
+        being recorded now included."""
         seconds: list[float | None] = [None]
         seconds += [(later - earlier).total_seconds() for earlier, later in pairwise(times)]
         answers = [(a.node_id, a.option_id) for a in finished.answers]
         return tuple(careless_flags(self.quiz, answers, attempt.option_seed, seconds))
 
-    async def _outdate(self, attempt: Attempt, reason: str) -> Outdated:
-        if await self._attempts.outdate(attempt, self._clock.now()):
+    async def _outdate(self, outdate: Outdate) -> Outdated:
+        written = await self._attempts.outdate(outdate.attempt, outdate.at)
+        return self._outdated(outdate.attempt, written, outdate.reason)
+
+    @staticmethod
+    def _outdated(attempt: Attempt, written: bool, reason: str) -> Outdated:
+        if written:
             log.info("attempt %d is outdated: %s", attempt.id, reason)
         return Outdated(attempt)
 

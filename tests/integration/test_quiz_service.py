@@ -11,12 +11,13 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.db import Database
-from bot.db.attempts import Answered, AttemptsRepo
+from bot.db.attempts import Answered, AttemptsRepo, Decide, PressRead
 from bot.db.users import UsersRepo
 from bot.domain import SeenUser
 from bot.quiz import CONTINUE, QuestionNode, Quiz, QuizRun, load_quizzes
+from bot.quiz.careless import Flag
 from bot.services import quiz as quiz_module
-from bot.services.quiz import Moved, Position, QuizService
+from bot.services.quiz import Finished, Moved, Outdated, Position, QuizService
 from tests.support import Trips
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,3 +186,100 @@ async def test_a_new_attempt_abandons_the_one_in_progress_in_one_trip(
     other = await repo.get(elsewhere.attempt.id)
     assert other is not None
     assert other.status == "active"  # another student's attempt is left alone
+
+
+async def test_a_press_is_one_trip_to_the_database_the_finishing_one_too(
+    db: Database, service: QuizService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the attempt, the rules and writing the answer go in one trip; the answer
+    that finishes also reads the answer times (careless answering) and the attempt
+    before (the change since last time) there."""
+    trips = Trips(db, monkeypatch)
+    finished: list[Finished] = []
+    for _attempt in range(2):
+        position = await service.begin(STUDENT)
+        for _ in range(60):
+            node = position.run.current
+            option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
+            attempt = position.attempt
+            trips.count = 0
+            outcome = await service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
+            assert trips.count == 1, (node.id, trips.count)
+            if isinstance(outcome, Finished):
+                finished.append(outcome)
+                break
+            assert isinstance(outcome, Moved), outcome
+            position = outcome.position
+    first, second = finished
+    assert first.previous is None
+    assert second.previous == first.profile
+    # Every answer came at the same frozen moment: far too fast to be read.
+    assert Flag.TOO_FAST in first.profile.flags
+    stored = await AttemptsRepo(db).get(second.position.attempt.id)
+    assert stored is not None
+    assert stored.status == "finished"
+    assert stored.profile == second.profile.to_dict()
+
+
+async def test_a_press_on_an_attempt_the_quiz_no_longer_fits_closes_it(
+    db: Database, service: QuizService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    position = await press(service, await service.begin(STUDENT))
+    await db.execute("UPDATE attempts SET quiz_version = quiz_version - 1")
+    node = position.run.current
+    option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
+    attempt = position.attempt
+    trips = Trips(db, monkeypatch)
+    outcome = await service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
+    assert isinstance(outcome, Outdated)
+    assert trips.count == 1
+    stored = await AttemptsRepo(db).get(attempt.id)
+    assert stored is not None
+    assert (stored.status, stored.step) == ("outdated", attempt.step)
+
+
+async def test_presses_in_one_trip_read_what_the_earlier_ones_wrote_and_keep_their_errors(
+    db: Database, service: QuizService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = AttemptsRepo(db)
+    one = await service.begin(STUDENT)
+    two = await service.begin(OTHER)
+    seen: list[int | None] = []
+
+    def answer(position: Position, option: str) -> Decide[str]:
+        """An answer to `position`, whatever the attempt is at when it is read."""
+
+        def decide(read: PressRead) -> tuple[Answered, str]:
+            assert read.snapshot is not None
+            seen.append(read.snapshot[0].step)
+            node = position.run.node_id
+            return Answered(position.attempt, node, option, "next_node", T0), option
+
+        return decide
+
+    def broken(read: PressRead) -> tuple[None, str]:
+        raise ValueError("a bug in the rules")
+
+    trips = Trips(db, monkeypatch)
+    pressed = await repo.press(
+        [
+            (one.attempt.id, answer(one, "first")),
+            (one.attempt.id, answer(one, "second")),  # the same step again: it reads step 1
+            (two.attempt.id, broken),
+            (two.attempt.id, answer(two, "own")),
+        ]
+    )
+    assert trips.count == 1
+    assert seen == [0, 1, 0]
+    assert [(p.value, p.written) for p in pressed] == [
+        ("first", True),
+        ("second", False),  # a step the attempt has left: the step guard holds
+        (None, False),
+        ("own", True),
+    ]
+    assert isinstance(pressed[2].error, ValueError)
+    snapshots = await repo.snapshots([one.attempt.id, two.attempt.id])
+    assert [s[1] if s else None for s in snapshots] == [
+        [(one.run.node_id, "first")],
+        [(two.run.node_id, "own")],
+    ]
