@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageColor
+from PIL import Image, ImageColor, ImageDraw
 
 from bot.render import ChartInput, TraitBar, fonts, render_profile_chart
 from bot.render import chart as impl
@@ -300,6 +300,26 @@ def test_the_png_keeps_every_flat_colour_exactly() -> None:
         assert isinstance(drawn, tuple)
         assert isinstance(kept, tuple)
         assert max(abs(a - b) for a, b in zip(drawn, kept, strict=True)) <= 12
+
+
+@pytest.mark.parametrize("anchor", ["ls", "rs", "ms"])
+def test_text_pasted_from_a_kept_stamp_is_what_pillow_draws(anchor: str) -> None:
+    """A line of text is drawn once and pasted from then on: at every fraction of a
+    pixel, on white and on a coloured ground, its pixels are Pillow's own."""
+    lines = ["Стрессоустойчивость", "100", "+7", "−12", "Техподдержка · 78%", "Wy"]
+    for text, size, bold in itertools.product(lines, (13.0, 17.0, 26.0), (False, True)):
+        for x, y in ((200.0, 60.0), (200.37, 60.5), (200.999, 60.25), (333.5, 71.75)):
+            for ground in ("white", impl.TRACK):
+                drawn = impl.Canvas(500, 120)
+                drawn.box(0, 0, 500, 120, ground)
+                ImageDraw.Draw(drawn.picture).text(
+                    (x, y), text, font=impl.font(size, bold=bold), fill=impl.INK, anchor=anchor
+                )
+                for _ in range(2):  # drawing the stamp, then taking it from the cache
+                    pasted = impl.Canvas(500, 120)
+                    pasted.box(0, 0, 500, 120, ground)
+                    pasted.text((x, y), text, size, bold=bold, color=impl.INK, anchor=anchor)
+                    assert pasted.picture.tobytes() == drawn.picture.tobytes(), (text, x, y)
 
 
 def test_bad_input_is_refused() -> None:
