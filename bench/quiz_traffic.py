@@ -15,12 +15,13 @@ careerbot did at the same number of students (careerbot's warm-up, measured firs
 Both bots run side by side, each in a fresh process, and take turns: a batch (each
 student walks one quiz, all at once) on one bot, then a batch on the other, in the
 order careerbot, bare, bare, careerbot..., so a machine that is slower for a while
-slows both alike. Warm-up batches are not counted: careerbot's (5 walks at least),
-then one of the bare bot's. There are `BENCH_QUIZ_PAIRS` (6) pairs of batches, or
-more until each bot walked 30 quizzes (30 pairs with 1 student); the ratio of each
-pair is printed, and each row adds its batches up. (A single student's batch takes a
-fifth of a second. Runs of a few seconds each, one bot after the other, moved the
-ratio by ±0.1 with the machine's noise.)
+slows both alike. Warm-up batches are not counted: 5 walks at least on each bot (a
+bare bot's first four walks took half as long again as the rest, so one warm-up walk
+flattered careerbot at one student by about 0.05). There are `BENCH_QUIZ_PAIRS` (6)
+pairs of batches, or more until each bot walked 30 quizzes (30 pairs with 1 student);
+the ratio of each pair is printed, and each row adds its batches up. (A single
+student's batch takes a fifth of a second. Runs of a few seconds each, one bot after
+the other, moved the ratio by ±0.1 with the machine's noise.)
 
 Per bot: updates a second (all updates / wall time), latency of each update (from
 sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
@@ -58,7 +59,7 @@ MIN_WALKS = 30
 PAIRS = int(os.environ.get("BENCH_QUIZ_PAIRS", "6"))
 """Pairs of batches (one on each bot) at least, at each number of students."""
 WARM_UP = 5
-"""Walks careerbot takes, uncounted, before the timed ones (the bare bot takes a batch)."""
+"""Walks each bot takes, uncounted, before the timed ones."""
 MAX_PRESSES = 120
 TIMEOUT = 60.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -315,7 +316,8 @@ async def compare(students: int) -> tuple[Run, Run]:
                 bare_pid,
                 lambda user_id: walk_bare(bare_emu, user_id, presses),
             )
-            await batch(bare, students, ids)  # warm-up
+            for _ in range(-(-WARM_UP // students)):  # the same warm-up
+                await batch(bare, students, ids)
             for pair in range(pairs):
                 for side in (career, bare) if pair % 2 == 0 else (bare, career):
                     side.batches.append(await batch(side, students, ids))
