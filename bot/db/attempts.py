@@ -127,7 +127,9 @@ class PressRead:
 
     snapshot: Snapshot | None
     times: Callable[[], list[datetime]]
-    """When each live answer of the attempt was given, in order: read when called."""
+    """When each live answer of the attempt was given, in order: read when called, only
+    from within `decide` (it reads on the database's thread, in the press's
+    transaction)."""
 
 
 T = TypeVar("T")
@@ -198,7 +200,11 @@ def _press(conn: sqlite3.Connection, attempt_id: int, decide: Decide[T]) -> Pres
     )
     try:
         write, value = decide(read)
-    except Exception as exc:  # that student's press fails; the others' go on
+    except sqlite3.Error:
+        # From a read of its own (`read.times`): SQLite may have rolled the whole
+        # transaction back, so no press of the batch may count as written.
+        raise
+    except Exception as exc:  # a bug in the rules: that student's press fails alone
         return Pressed(error=exc)
     if isinstance(write, Answered):
         if not _record(conn, [write])[0]:
@@ -304,11 +310,13 @@ class AttemptsRepo:
         trip to the database's thread for them all.
 
         For each (attempt id, decide): the attempt's snapshot is read, `decide` (the quiz
-        rules: pure, quick, run right there on the database's thread) says what to write,
+        rules: quick, no I/O but what `PressRead` reads, run right there on the
+        database's thread, inside the transaction) says what to write,
         an `Answered` (see `record_answers`, whose step guard it passes all the same) or
         an `Outdate`, or None, and what to hand back; then it is written. A press reads
         what the presses before it in the batch wrote. A decide that raises writes
-        nothing, and its press gets the error back; the others go on.
+        nothing, and its press gets the error back; the others go on (an error of
+        SQLite's own ends the whole transaction instead, and every press gets it).
         """
 
         def run(conn: sqlite3.Connection) -> list[Pressed[T]]:

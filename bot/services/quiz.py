@@ -153,8 +153,9 @@ class QuizService:
         self.quiz_id = quiz_id
         self._runs: OrderedDict[RunKey, QuizRun] = OrderedDict()
         # What other students' presses read and write while one press is at the
-        # database goes there together: their attempts read in one statement, their
-        # answers recorded in one transaction, their new questions remembered in one.
+        # database goes there together: their answers (each attempt read, the press
+        # decided and written) in one transaction, their new questions remembered in
+        # one statement; and the attempts that "Back" and "Pause" read, in one.
         self._snapshots = GroupCommit(attempts.snapshots)
         self._shown = GroupCommit(attempts.set_messages)
         self._pressed: GroupCommit[tuple[int, Decide[_Decided]], Pressed[_Decided]]
@@ -217,9 +218,10 @@ class QuizService:
         decided = pressed.value
         if isinstance(decided, Outdate):
             return self._outdated(decided.attempt, pressed.written, decided.reason)
-        if not isinstance(decided, _Answer):
-            assert isinstance(decided, Stale | Refused), decided
+        if isinstance(decided, Stale | Refused):
             return decided
+        if not isinstance(decided, _Answer):
+            raise TypeError(f"a press decided {decided!r}")
         if not pressed.written:
             return Stale()
         attempt, moved = decided.attempt, decided.run
@@ -242,8 +244,10 @@ class QuizService:
     def _decide_answer(
         self, press: _Press, read: PressRead
     ) -> tuple[Answered | Outdate | None, _Decided]:
-        """What a press writes, decided on the database's thread from what it read there
-        (see `AttemptsRepo.press`): no I/O of its own and nothing to await."""
+        """What a press writes, decided on the database's thread from what it read there,
+        inside the press's transaction (see `AttemptsRepo.press`): nothing to await, no
+        I/O but `read.times` (the answer that finishes); it keeps the run it makes and
+        may log, both safe from that thread."""
         checked = self._position(read.snapshot, press)
         if isinstance(checked, Outdate):
             return checked, checked
@@ -428,7 +432,7 @@ class QuizService:
         seconds: list[float | None] = [None]
         seconds += [(later - earlier).total_seconds() for earlier, later in pairwise(times)]
         answers = [(a.node_id, a.option_id) for a in finished.answers]
-        return tuple(careless_flags(self.quiz, answers, attempt.option_seed, seconds))
+        return tuple(careless_flags(finished.quiz, answers, attempt.option_seed, seconds))
 
     async def _outdate(self, outdate: Outdate) -> Outdated:
         written = await self._attempts.outdate(outdate.attempt, outdate.at)

@@ -3,7 +3,9 @@ instead of replaying the attempt, and a kept run never stands for other answers.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -283,3 +285,50 @@ async def test_presses_in_one_trip_read_what_the_earlier_ones_wrote_and_keep_the
         [(one.run.node_id, "first")],
         [(two.run.node_id, "own")],
     ]
+
+
+async def test_an_error_of_sqlite_while_deciding_writes_no_press_of_the_batch(
+    db: Database, service: QuizService
+) -> None:
+    """SQLite may roll a transaction back on its own error: then no press of the batch
+    may come back as written."""
+    repo = AttemptsRepo(db)
+    one = await service.begin(STUDENT)
+    two = await service.begin(OTHER)
+
+    def first(read: PressRead) -> tuple[Answered, str]:
+        return Answered(one.attempt, one.run.node_id, "first", "next_node", T0), "first"
+
+    def failing(read: PressRead) -> tuple[None, str]:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(sqlite3.OperationalError):
+        await repo.press([(one.attempt.id, first), (two.attempt.id, failing)])
+    snapshots = await repo.snapshots([one.attempt.id])
+    assert snapshots[0] is not None
+    assert (snapshots[0][0].step, snapshots[0][1]) == (0, [])
+
+
+async def test_a_double_press_counts_once(service: QuizService) -> None:
+    position = await press(service, await service.begin(STUDENT))
+    node = position.run.current
+    option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
+    attempt = position.attempt
+    outcomes = await asyncio.gather(
+        *(service.answer(STUDENT, attempt.id, attempt.step, node.id, option) for _ in range(3))
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Moved", "Stale", "Stale"]
+
+
+async def test_a_double_press_on_an_attempt_the_quiz_no_longer_fits_closes_it_once(
+    db: Database, service: QuizService
+) -> None:
+    position = await press(service, await service.begin(STUDENT))
+    await db.execute("UPDATE attempts SET quiz_version = quiz_version - 1")
+    node = position.run.current
+    option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
+    attempt = position.attempt
+    outcomes = await asyncio.gather(
+        *(service.answer(STUDENT, attempt.id, attempt.step, node.id, option) for _ in range(2))
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Outdated", "Stale"]

@@ -308,7 +308,10 @@ def test_text_pasted_from_a_kept_stamp_is_what_pillow_draws(anchor: str) -> None
     pixel, on white and on a coloured ground, its pixels are Pillow's own."""
     lines = ["Стрессоустойчивость", "100", "+7", "−12", "Техподдержка · 78%", "Wy"]
     for text, size, bold in itertools.product(lines, (13.0, 17.0, 26.0), (False, True)):
-        for x, y in ((200.0, 60.0), (200.37, 60.5), (200.999, 60.25), (333.5, 71.75)):
+        # Inside, and at the edges: from the left edge, and running off the right one.
+        places = [(200.0, 60.0), (200.37, 60.5), (200.999, 60.25), (333.5, 71.75)]
+        places += [(0.0, 30.4), (0.6, 118.5), (470.3, 60.0)]
+        for x, y in places:
             for ground in ("white", impl.TRACK):
                 drawn = impl.Canvas(500, 120)
                 drawn.box(0, 0, 500, 120, ground)
