@@ -47,3 +47,20 @@ def test_a_request_with_a_file_stays_multipart() -> None:
     payload = SESSION.build_form_data(BOT, SendPhoto(chat_id=7, photo=photo, caption="Итог"))
     assert isinstance(payload, FormData)
     assert payload.is_multipart
+
+
+def test_fields_left_unset_are_not_sent_and_an_explicit_none_sends_no_parse_mode() -> None:
+    button = InlineKeyboardButton(text="Назад", callback_data="q:b", url=None)
+    method = SendMessage(
+        chat_id=7,
+        text="plain",
+        parse_mode=None,  # overrides the bot's default: no parse mode at all
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+    )
+    payload = SESSION.build_form_data(BOT, method)
+    assert isinstance(payload, BytesPayload)
+    assert json.loads(payload._value) == {
+        "chat_id": 7,
+        "text": "plain",
+        "reply_markup": {"inline_keyboard": [[{"text": "Назад", "callback_data": "q:b"}]]},
+    }
