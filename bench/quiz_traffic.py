@@ -306,7 +306,8 @@ async def compare(students: int) -> tuple[Run, Run]:
         career = Side("careerbot", emu, pid, lambda user_id: walk_careerbot(emu, user_id))
         # Warm-up (imports, caches, the drawing process) of WARM_UP walks at least, and
         # what the bare bot matches: the median walk's presses, the calls per update.
-        warm = merged([await batch(career, students, ids) for _ in range(-(-WARM_UP // students))])
+        warm_batches = -(-WARM_UP // students)
+        warm = merged([await batch(career, students, ids) for _ in range(warm_batches)])
         presses = int(statistics.median(warm.presses))
         extra = {"BARE_CALLS_PER_UPDATE": f"{warm.calls_per_update:.3f}"}
         async with running("bench.bare_bot", extra) as (bare_emu, bare_pid):
@@ -316,7 +317,7 @@ async def compare(students: int) -> tuple[Run, Run]:
                 bare_pid,
                 lambda user_id: walk_bare(bare_emu, user_id, presses),
             )
-            for _ in range(-(-WARM_UP // students)):  # the same warm-up
+            for _ in range(warm_batches):  # the same warm-up
                 await batch(bare, students, ids)
             for pair in range(pairs):
                 for side in (career, bare) if pair % 2 == 0 else (bare, career):

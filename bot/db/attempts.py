@@ -258,11 +258,6 @@ class AttemptsRepo:
         by_id = {row["id"]: _snapshot(row) for row in rows}
         return [by_id.get(attempt_id) for attempt_id in attempt_ids]
 
-    async def answer_times(self, attempt_id: int) -> list[datetime]:
-        """When each live answer was given, in order (how long each step took)."""
-        rows = await self._db.fetchall(ANSWER_TIMES, (attempt_id,))
-        return [from_db(row["answered_at"]) for row in rows]
-
     async def create(
         self,
         user_id: int,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sqlite3
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +21,7 @@ from bot.domain import SeenUser
 from bot.quiz import CONTINUE, QuestionNode, Quiz, QuizRun, load_quizzes
 from bot.quiz.careless import Flag
 from bot.services import quiz as quiz_module
-from bot.services.quiz import Finished, Moved, Outdated, Position, QuizService
+from bot.services.quiz import Finished, Moved, Outdated, Position, PressOutcome, QuizService
 from tests.support import Trips
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,11 +53,18 @@ def replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-async def press(service: QuizService, position: Position, choice: int = 0) -> Position:
+def pressing(
+    service: QuizService, position: Position, choice: int = 0
+) -> Coroutine[Any, Any, PressOutcome]:
+    """The student's press of option `choice` (or "Continue") on the current node."""
     node = position.run.current
     option = node.options[choice].id if isinstance(node, QuestionNode) else CONTINUE
     attempt = position.attempt
-    moved = await service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
+    return service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
+
+
+async def press(service: QuizService, position: Position, choice: int = 0) -> Position:
+    moved = await pressing(service, position, choice)
     assert isinstance(moved, Moved), moved
     return moved.position
 
@@ -201,12 +210,9 @@ async def test_a_press_is_one_trip_to_the_database_the_finishing_one_too(
     for _attempt in range(2):
         position = await service.begin(STUDENT)
         for _ in range(60):
-            node = position.run.current
-            option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
-            attempt = position.attempt
             trips.count = 0
-            outcome = await service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
-            assert trips.count == 1, (node.id, trips.count)
+            outcome = await pressing(service, position)
+            assert trips.count == 1, (position.run.node_id, trips.count)
             if isinstance(outcome, Finished):
                 finished.append(outcome)
                 break
@@ -228,16 +234,13 @@ async def test_a_press_on_an_attempt_the_quiz_no_longer_fits_closes_it(
 ) -> None:
     position = await press(service, await service.begin(STUDENT))
     await db.execute("UPDATE attempts SET quiz_version = quiz_version - 1")
-    node = position.run.current
-    option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
-    attempt = position.attempt
     trips = Trips(db, monkeypatch)
-    outcome = await service.answer(STUDENT, attempt.id, attempt.step, node.id, option)
+    outcome = await pressing(service, position)
     assert isinstance(outcome, Outdated)
     assert trips.count == 1
-    stored = await AttemptsRepo(db).get(attempt.id)
+    stored = await AttemptsRepo(db).get(position.attempt.id)
     assert stored is not None
-    assert (stored.status, stored.step) == ("outdated", attempt.step)
+    assert (stored.status, stored.step) == ("outdated", position.attempt.step)
 
 
 async def test_presses_in_one_trip_read_what_the_earlier_ones_wrote_and_keep_their_errors(
@@ -311,12 +314,7 @@ async def test_an_error_of_sqlite_while_deciding_writes_no_press_of_the_batch(
 
 async def test_a_double_press_counts_once(service: QuizService) -> None:
     position = await press(service, await service.begin(STUDENT))
-    node = position.run.current
-    option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
-    attempt = position.attempt
-    outcomes = await asyncio.gather(
-        *(service.answer(STUDENT, attempt.id, attempt.step, node.id, option) for _ in range(3))
-    )
+    outcomes = await asyncio.gather(*(pressing(service, position) for _ in range(3)))
     assert sorted(type(o).__name__ for o in outcomes) == ["Moved", "Stale", "Stale"]
 
 
@@ -325,10 +323,5 @@ async def test_a_double_press_on_an_attempt_the_quiz_no_longer_fits_closes_it_on
 ) -> None:
     position = await press(service, await service.begin(STUDENT))
     await db.execute("UPDATE attempts SET quiz_version = quiz_version - 1")
-    node = position.run.current
-    option = node.options[0].id if isinstance(node, QuestionNode) else CONTINUE
-    attempt = position.attempt
-    outcomes = await asyncio.gather(
-        *(service.answer(STUDENT, attempt.id, attempt.step, node.id, option) for _ in range(2))
-    )
+    outcomes = await asyncio.gather(*(pressing(service, position) for _ in range(2)))
     assert sorted(type(o).__name__ for o in outcomes) == ["Outdated", "Stale"]
