@@ -18,10 +18,12 @@ order careerbot, bare, bare, careerbot..., so a machine that is slower for a whi
 slows both alike. Warm-up batches are not counted: 5 walks at least on each bot (a
 bare bot's first four walks took half as long again as the rest, so one warm-up walk
 flattered careerbot at one student by about 0.05). There are `BENCH_QUIZ_PAIRS` (6)
-pairs of batches, or more until each bot walked 30 quizzes (30 pairs with 1 student);
-the ratio of each pair is printed, and each row adds its batches up. (A single
-student's batch takes a fifth of a second. Runs of a few seconds each, one bot after
-the other, moved the ratio by ±0.1 with the machine's noise.)
+pairs of batches, or more until each bot walked 100 quizzes (100 pairs with 1 student,
+10 with 10); the ratio of each pair is printed, and each row adds its batches up. (A
+single student's batch takes a fifth of a second, and single pairs ranged from 0.55 to
+1.06 in one run: with 30 pairs, the row moved by ±0.04 from run to run. Runs of a few
+seconds each, one bot after the other, moved the ratio by ±0.1 with the machine's
+noise.)
 
 Per bot: updates a second (all updates / wall time), latency of each update (from
 sending it to the bot's reply, p50 and p99), CPU per update (the bot's process and
@@ -54,7 +56,7 @@ from bot.emulator import Emulator, EmuMessage
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-token-for-the-local-emulator"
 STUDENTS = tuple(int(n) for n in os.environ.get("BENCH_QUIZ_STUDENTS", "1,10,50").split(","))
-MIN_WALKS = 30
+MIN_WALKS = 100
 """Each bot walks at least this many timed quizzes at each number of students."""
 PAIRS = int(os.environ.get("BENCH_QUIZ_PAIRS", "6"))
 """Pairs of batches (one on each bot) at least, at each number of students."""
