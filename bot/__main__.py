@@ -274,12 +274,18 @@ def _migrate() -> int:
 
     async def migrate() -> int:
         from bot.db import apply_migrations, open_database
+        from bot.db.database import run_lock
 
         db = await open_database(settings.database_path)
+        lock = run_lock(settings.database_path)
         try:
+            if lock is not None:
+                lock.take(f"the bot runs on {settings.database_path}: it migrates as it starts")
             applied = await apply_migrations(db)
         finally:
             await db.close()
+            if lock is not None:
+                lock.release()
         names = ", ".join(m.path.name for m in applied) or "none"
         print(f"{settings.database_path}: applied {len(applied)} migration(s): {names}")
         return 0

@@ -28,6 +28,8 @@ from bot.db import Database, apply_migrations, open_database
 from bot.db.attempts import AttemptsRepo
 from bot.db.broadcasts import BroadcastsRepo
 from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
+from bot.db.changes import PersonChanges, watch_people
+from bot.db.database import RunLock, run_lock
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.maintenance import probe
 from bot.db.privacy import PrivacyRepo
@@ -125,6 +127,7 @@ class Services:
         i18n: I18n,
         quizzes: Mapping[str, Quiz],
         catalogue: TipCatalogue,
+        people: PersonChanges,
         option_seeds: Callable[[], int] | None = None,
     ) -> Services:
         users, attempts, tips_repo = UsersRepo(db), AttemptsRepo(db), TipsRepo(db)
@@ -135,7 +138,13 @@ class Services:
         )
         notice = build_notice(settings, i18n)
         students = StudentService(
-            users, tips_repo, centres_repo, clock, staff=staff, consent_version=notice.version
+            users,
+            tips_repo,
+            centres_repo,
+            clock,
+            staff=staff,
+            consent_version=notice.version,
+            people=people,
         )
         privacy = PrivacyService(
             PrivacyRepo(db),
@@ -238,6 +247,8 @@ class App:
     clock: Clock
     inflight: InFlightMiddleware
     services: Services
+    lock: RunLock | None = None
+    """Held while the app is open: no second bot on the same database."""
     _closed: bool = field(default=False, init=False)
     _stop_webhook: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
@@ -359,6 +370,8 @@ class App:
         if self.reader is not self.db:
             await self.reader.close()
         await self.db.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -383,20 +396,15 @@ async def build_app(
     `option_seeds` (each quiz attempt's order of options) are for tests."""
     clock = clock or SystemClock()
     db = await open_database(settings.database_path)
+    lock = run_lock(settings.database_path)
     try:
+        if lock is not None:
+            lock.take(f"another careerbot runs on {settings.database_path}: stop it first")
         await apply_migrations(db)
-    except BaseException:
-        await db.close()
-        raise
-
-    i18n = build_i18n(settings.default_locale)
-    try:
+        people = await watch_people(db)
+        i18n = build_i18n(settings.default_locale)
         content = load_content(content_folder(settings.content_dir))
         quizzes, catalogue = content.quizzes, content.tips
-    except BaseException:
-        await db.close()
-        raise
-    try:
         # Statistics read on a connection of their own: students never wait for them.
         reader = (
             db
@@ -405,10 +413,12 @@ async def build_app(
         )
     except BaseException:
         await db.close()
+        if lock is not None:
+            lock.release()
         raise
     bot = build_bot(settings)
     services = Services.build(
-        settings, db, reader, bot, clock, i18n, quizzes, catalogue, option_seeds
+        settings, db, reader, bot, clock, i18n, quizzes, catalogue, people, option_seeds
     )
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     inflight = InFlightMiddleware()
@@ -438,7 +448,9 @@ async def build_app(
         clock=clock,
     )
 
-    app = App(settings, bot, dispatcher, db, reader, scheduler, clock, inflight, services)
+    app = App(
+        settings, bot, dispatcher, db, reader, scheduler, clock, inflight, services, lock=lock
+    )
     delivery = services.delivery
 
     async def on_startup(bot: Bot) -> None:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import aiosqlite
 
@@ -170,6 +171,50 @@ async def _on_thread(conn: aiosqlite.Connection, call: Callable[[], T]) -> T:
 
 class DatabaseOpenError(Exception):
     """The database file cannot be used; the message says which path and why, in one line."""
+
+
+class RunLock:
+    """The bot's claim on its database while it runs: an exclusive `flock` on the file
+    `<database>.lock` beside it, holding the process id. One process writes the
+    database at a time (the bot keeps some of it in memory, see `bot/db/changes.py`);
+    the kernel drops the lock when the process ends, however it ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def take(self, refused: str) -> RunLock:
+        """Take the lock, or raise DatabaseOpenError: `refused` and who holds it."""
+        import fcntl  # POSIX; the bot runs on Linux (and macOS for development)
+
+        file = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "unknown"
+            file.close()
+            raise DatabaseOpenError(f"{refused} (process {holder} holds {self.path})") from None
+        except BaseException:
+            file.close()
+            raise
+        file.truncate(0)
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        self._file = file
+        return self
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the file drops the lock
+            self._file = None
+
+
+def run_lock(db_path: Path | str) -> RunLock | None:
+    """The lock of the database at `db_path`; None for an in-memory one."""
+    if str(db_path) == ":memory:":
+        return None
+    return RunLock(Path(f"{db_path}.lock"))
 
 
 def _check_path(db_path: Path) -> None:

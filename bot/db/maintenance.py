@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db.database import BUSY_TIMEOUT_MS, DatabaseOpenError, _check_path, _read_only_uri
+from bot.db.database import (
+    BUSY_TIMEOUT_MS,
+    DatabaseOpenError,
+    RunLock,
+    _check_path,
+    _read_only_uri,
+)
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -108,7 +114,8 @@ def restore(source: Path, database: Path) -> Backup:
 
     SQLite writes the pages itself, so a `-wal` file left beside the database is dealt
     with, never replayed over the restored data (which a plain `cp` risks). The backup is
-    checked first and left as it is. Stop the bot before: it keeps some things in memory.
+    checked first and left as it is. Stop the bot before: it keeps some things in memory,
+    and a restore refuses to start while it runs (see `RunLock`).
     """
     started = time.monotonic()
     probe(source)  # a database of this bot's
@@ -119,10 +126,15 @@ def restore(source: Path, database: Path) -> Backup:
         if database.exists() and database.resolve() == source.resolve():
             raise DatabaseOpenError(f"{source} is the database itself: nothing to restore")
         _check_path(database)
+        lock = RunLock(Path(f"{database}.lock")).take(
+            f"the bot runs on {database}: stop it before restoring"
+        )
         try:
             with closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000)) as dst:
                 src.backup(dst)
                 (pages,) = dst.execute("PRAGMA page_count").fetchone()
         except sqlite3.Error as exc:
             raise DatabaseOpenError(f"cannot restore {source} to {database}: {exc}") from None
+        finally:
+            lock.release()
     return Backup(database, int(pages), database.stat().st_size, time.monotonic() - started)

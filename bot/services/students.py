@@ -3,11 +3,15 @@ reached and whether they want news. Blocking the bot cancels everything planned 
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.db.centres import CentresRepo
+from bot.db.changes import PersonChanges
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.deeplinks import parse_start_payload
@@ -19,7 +23,78 @@ from bot.services.staff import StaffService
 SHARE_PAYLOAD = "share"
 """The source of a link shared by a student who belongs to no centre."""
 
+VISIT_STAMP_INTERVAL = timedelta(minutes=1)
+"""How often a student's visits are written down: `last_seen_at` is to the minute."""
+
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    seen: SeenUser
+    user: User
+    at: datetime
+
+
+class RecentVisits:
+    """The rows of students whose visit was written down less than `interval` ago, as
+    that write returned them: while nothing of theirs changes, the next visits of that
+    minute need no trip to the database.
+
+    A row is trusted only while SQLite reports no write to it (`PersonChanges`): any
+    write to the student's `users` or `consents` rows but a visit's stamp drops it,
+    and a row read while some write was going on is not kept at all. It is also not
+    used for a sender whose name, username or language differs from the one written.
+    Only the event loop's thread uses this. It holds the rows of the last minute: older
+    ones, and those of people reported changed (an erased student's among them), go
+    at the next visit of anyone.
+    """
+
+    def __init__(self, changes: PersonChanges, interval: timedelta = VISIT_STAMP_INTERVAL) -> None:
+        self._changes = changes
+        self._interval = interval
+        self._rows: collections.OrderedDict[int, _Recorded] = collections.OrderedDict()
+
+    @property
+    def generation(self) -> int:
+        """Pass it to `keep` with a row read after this was taken."""
+        return self._changes.generation
+
+    def get(self, seen: SeenUser, now: datetime) -> User | None:
+        self._drop_changed()
+        self._drop_older(now)
+        recorded = self._rows.get(seen.id)
+        if recorded is None or recorded.seen != seen:
+            return None
+        if not timedelta(0) <= now - recorded.at < self._interval:
+            return None
+        return recorded.user
+
+    def keep(self, seen: SeenUser, user: User, at: datetime, generation: int) -> None:
+        """Remember `user` as written at `at`, unless anything changed since `generation`."""
+        self._drop_changed()
+        if generation != self._changes.generation:
+            return
+        self._rows.pop(seen.id, None)
+        self._rows[seen.id] = _Recorded(seen, user, at)
+        self._drop_older(at)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _drop_older(self, now: datetime) -> None:
+        """Rows written `interval` before `now` go, the oldest first (rows are kept in
+        the order they were written)."""
+        rows = self._rows
+        while rows:
+            oldest = next(iter(rows.values()))
+            if timedelta(0) <= now - oldest.at < self._interval:
+                return
+            rows.popitem(last=False)
+
+    def _drop_changed(self) -> None:
+        for person_id in self._changes.take():
+            self._rows.pop(person_id, None)
 
 
 class StudentService:
@@ -32,6 +107,7 @@ class StudentService:
         *,
         staff: StaffService,
         consent_version: str,
+        people: PersonChanges,
     ) -> None:
         self._users = users
         self._tips = tips
@@ -43,6 +119,8 @@ class StudentService:
         self._agreed_visits = GroupCommit(self._touch_agreed)
         """Visits of students who agreed, made while the previous ones are written, go
         as one statement (see `visit`)."""
+        self.recent = RecentVisits(people)
+        """Students who agreed, whose visit was written down in the last minute."""
 
     async def visit(self, seen: SeenUser) -> Visit:
         """Who wrote, and record the visit only if the bot may: a student who agreed to
@@ -51,9 +129,19 @@ class StudentService:
         Anyone else is not written down: a newcomer stays unknown until they agree, a
         student whose consent is to an older notice is loaded but not touched. A user
         who writes again is reachable again.
+
+        A student who agreed is written down once a minute (`VISIT_STAMP_INTERVAL`):
+        their visits in between are served from memory, without a trip to the database,
+        for as long as nothing else wrote to their rows (see `RecentVisits`).
         """
+        now = self._clock.now()
+        known = self.recent.get(seen, now)
+        if known is not None and known.consent_version == self.consent_version:
+            return Visit(known, consented=True)
+        generation = self.recent.generation
         agreed = await self._agreed_visits(seen)
         if agreed is not None:
+            self.recent.keep(seen, agreed, now, generation)
             return Visit(agreed, consented=True)
         stored = await self._users.get(seen.id)
         consented = stored is not None and stored.consent_version == self.consent_version

@@ -130,6 +130,11 @@ class BotProcess:
     async def start(self) -> None:
         """Spawn `careerbot run` and wait until it polls the emulator."""
         since = len(self.emu.calls)
+        await self.spawn()
+        await wait_polling(self.emu, since, self.transport)
+
+    async def spawn(self) -> None:
+        """Spawn `careerbot run` and return at once."""
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -142,7 +147,11 @@ class BotProcess:
         )
         # Read the output as it comes: a full pipe would block the bot's logging.
         self.reader = asyncio.create_task(self._read(self.proc))
-        await wait_polling(self.emu, since, self.transport)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_app
+from bot.db import DatabaseOpenError
 from bot.db.migrations import discover
 from bot.db.users import UsersRepo
 from bot.emulator import DEFAULT_TOKEN, Emulator, Fault, Student
@@ -41,6 +43,47 @@ async def test_restart_keeps_users_and_sources(
     assert user.source == "centre_1"
     await student.send("/start")
     assert text_of(await student.expect_message()).startswith("С возвращением")
+
+
+async def test_one_bot_at_a_time_on_a_database(running: RunningBot) -> None:
+    """A second bot on the same database is refused before it touches anything: the
+    first keeps some of it in memory and must be the only one writing it."""
+    assert running.app is not None
+    settings = running.app.settings
+    with pytest.raises(DatabaseOpenError, match=r"another careerbot runs on .*: stop it first"):
+        await build_app(settings)
+    await running.stop()
+    app = await build_app(settings)  # the lock went with the first bot
+    await app.close()
+
+
+async def test_a_second_bot_process_on_the_same_database_stops_at_once(
+    emu: Emulator, bot_process: Callable[..., BotProcess]
+) -> None:
+    first = bot_process()
+    await first.start()
+    second = bot_process()
+    await second.spawn()
+    assert await second.wait() == 2
+    assert "DATABASE_PATH: another careerbot runs on" in second.text
+    assert f"(process {first.pid} holds " in second.text
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        cwd=first.cwd,
+        env=first.env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(migrate.communicate(), 30)
+    assert migrate.returncode == 2
+    last = err.decode().strip().splitlines()[-1]  # after the DEBUG lines of the test's env
+    assert last.startswith(f"DATABASE_PATH: the bot runs on {first.env['DATABASE_PATH']}: ")
+    # The first one goes on.
+    student = Student(emu, user_id=3020, first_name="Ира", language_code="ru")
+    await student.send("/start")
+    assert "персональные данные" in text_of(await student.expect_message())
 
 
 async def test_scheduler_runs_with_the_app(running: RunningBot) -> None:

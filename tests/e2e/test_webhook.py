@@ -163,10 +163,14 @@ async def test_stopping_keeps_the_webhook_and_polling_takes_over_what_waited(
 
 
 async def test_a_busy_port_gives_one_clear_line(
-    running: RunningBot, bot_process: Callable[..., Any]
+    running: RunningBot, bot_process: Callable[..., Any], tmp_path: Path
 ) -> None:
     port = str(running.overrides["webhook_port"])
-    process = bot_process(WEBHOOK_PORT=port, WEBHOOK_URL=f"http://127.0.0.1:{port}/other")
+    process = bot_process(
+        WEBHOOK_PORT=port,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/other",
+        DATABASE_PATH=str(tmp_path / "other.sqlite3"),  # a bot of its own, not a second one
+    )
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(process.start(), 3)
     assert await process.wait() == 2

@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.db.centres import CentresRepo, StaffRepo
+from bot.db.changes import PersonChanges, watch_people
 from bot.db.privacy import PrivacyRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
@@ -49,16 +50,24 @@ NOTICE = "v1"
 class Students(StudentService):
     """Students who agree to the notice the first time they write."""
 
-    def __init__(self, db: Database, clock: FrozenClock, staff: StaffService) -> None:
+    def __init__(
+        self, db: Database, clock: FrozenClock, staff: StaffService, people: PersonChanges
+    ) -> None:
         super().__init__(
-            UsersRepo(db), TipsRepo(db), CentresRepo(db), clock, staff=staff, consent_version=NOTICE
+            UsersRepo(db),
+            TipsRepo(db),
+            CentresRepo(db),
+            clock,
+            staff=staff,
+            consent_version=NOTICE,
+            people=people,
         )
         self.consents = PrivacyRepo(db)
 
 
 @pytest.fixture
-def students(db: Database, clock: FrozenClock, staff: StaffService) -> Students:
-    return Students(db, clock, staff)
+async def students(db: Database, clock: FrozenClock, staff: StaffService) -> Students:
+    return Students(db, clock, staff, await watch_people(db))
 
 
 async def visit(

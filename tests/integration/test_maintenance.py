@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from contextlib import closing
@@ -12,6 +13,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.db import Database, DatabaseOpenError
+from bot.db.database import RunLock
 from bot.db.maintenance import backup, backup_name, probe
 
 
@@ -165,6 +167,28 @@ async def test_restore_puts_the_backup_back_and_leaves_it_as_it_was(
         assert restored.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert probe(db.path) > 0
     assert copy.read_bytes() == saved
+
+
+async def test_restore_refuses_while_the_bot_runs(
+    db: Database,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    copy = backup(db.path, tmp_path / "copy.sqlite3").path
+    await db.execute("CREATE TABLE marker (x INTEGER)")
+    running = RunLock(Path(f"{db.path}.lock")).take("a bot runs")  # as `careerbot run` holds it
+    monkeypatch.setenv("DATABASE_PATH", str(db.path))
+    code, _, err = run(capsys, "restore", str(copy))
+    assert code == 1
+    assert err.startswith(f"Restore failed: the bot runs on {db.path}: stop it before restoring")
+    assert f"process {os.getpid()} holds {db.path}.lock" in err
+    assert await db.fetchval("SELECT COUNT(*) FROM marker") == 0  # nothing was copied over
+
+    running.release()
+    await db.close()
+    code, _, err = run(capsys, "restore", str(copy))
+    assert code == 0, err
 
 
 def test_restore_refuses_what_is_not_a_backup_of_this_bot(

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.clock import FrozenClock, to_db
 from bot.db import Database, apply_migrations, open_database
 from bot.db.centres import CentresRepo, StaffRepo
+from bot.db.changes import watch_people
 from bot.db.migrations import MIGRATIONS_DIR
 from bot.db.privacy import PrivacyRepo
 from bot.db.stats import StatsRepo
@@ -28,7 +29,7 @@ NAME = "Ксенофонта"
 NOTICE = Notice({"ru": "Уведомление", "en": "Notice"})
 
 
-def service(
+async def service(
     db: Database, clock: FrozenClock, retention: timedelta = timedelta(days=730)
 ) -> PrivacyService:
     staff = StaffService([ADMIN], StaffRepo(db))
@@ -39,6 +40,7 @@ def service(
         clock,
         staff=staff,
         consent_version=NOTICE.version,
+        people=await watch_people(db),
     )
     return PrivacyService(
         PrivacyRepo(db), students, staff, clock, notice=NOTICE, retention=retention
@@ -133,7 +135,7 @@ async def test_every_table_that_names_a_person_is_found_in_the_schema(db: Databa
 async def test_deletion_leaves_no_row_about_the_student_and_touches_nobody_else(
     db: Database,
 ) -> None:
-    privacy = service(db, FrozenClock(T0))
+    privacy = await service(db, FrozenClock(T0))
     await everything_about(db, KSENIA, NAME)
     await everything_about(db, OTHER, "Другой")
     assert len(await rows_about(db, KSENIA, NAME)) > 10  # the scan sees them all before
@@ -161,7 +163,7 @@ async def test_a_table_added_later_is_deleted_and_scanned_with_no_change(db: Dat
         "CREATE TABLE future_marks (attempt_id INTEGER NOT NULL"
         " REFERENCES attempts (id) ON DELETE CASCADE, mark TEXT)"
     )
-    privacy = service(db, FrozenClock(T0))
+    privacy = await service(db, FrozenClock(T0))
     await everything_about(db, KSENIA, NAME)
     attempt = await db.fetchval("SELECT id FROM attempts WHERE user_id = ?", (KSENIA,))
     await db.execute("INSERT INTO future_notes VALUES (?, ?)", (KSENIA, f"заметка про {NAME}"))
@@ -177,7 +179,7 @@ async def test_a_table_added_later_is_deleted_and_scanned_with_no_change(db: Dat
 
 
 async def test_the_export_holds_every_row_and_the_answers(db: Database) -> None:
-    privacy = service(db, FrozenClock(T0))
+    privacy = await service(db, FrozenClock(T0))
     await everything_about(db, KSENIA, NAME)
     await everything_about(db, OTHER, "Другой")
     export = await privacy.export(KSENIA)
@@ -200,7 +202,7 @@ async def test_the_export_holds_every_row_and_the_answers(db: Database) -> None:
 async def test_consent_is_stored_with_the_person_and_a_changed_notice_asks_again(
     db: Database,
 ) -> None:
-    privacy = service(db, FrozenClock(T0))
+    privacy = await service(db, FrozenClock(T0))
     seen = SeenUser(KSENIA, NAME)
     assert (await privacy._students.visit(seen)).user is None
     assert await db.fetchval("SELECT COUNT(*) FROM users") == 0  # a visit stores nothing
@@ -223,7 +225,7 @@ async def test_consent_is_stored_with_the_person_and_a_changed_notice_asks_again
 
 
 async def test_the_notice_texts_are_kept_once_per_version(db: Database) -> None:
-    privacy = service(db, FrozenClock(T0))
+    privacy = await service(db, FrozenClock(T0))
     await privacy.publish()
     await privacy.publish()
     rows = await db.fetchall("SELECT version, locale, text FROM consent_notices ORDER BY locale")
@@ -235,7 +237,7 @@ async def test_the_notice_texts_are_kept_once_per_version(db: Database) -> None:
 
 async def test_retention_deletes_only_students_away_for_longer(db: Database) -> None:
     clock = FrozenClock(T0)
-    privacy = service(db, clock, retention=timedelta(days=30))
+    privacy = await service(db, clock, retention=timedelta(days=30))
     for user_id in (KSENIA, OTHER, ADMIN, 444):
         await PrivacyRepo(db).agree(SeenUser(user_id, "x"), NOTICE.version, "ru", T0)
     await db.execute(  # a manager: kept while they hold the role
@@ -253,7 +255,7 @@ async def test_retention_deletes_only_students_away_for_longer(db: Database) -> 
 
 
 async def test_centre_statistics_forget_a_deleted_student(db: Database) -> None:
-    privacy = service(db, FrozenClock(T0))
+    privacy = await service(db, FrozenClock(T0))
     await everything_about(db, KSENIA, NAME)
     centre = await db.fetchval("SELECT centre_id FROM users WHERE id = ?", (KSENIA,))
     for user_id in (1_000_001, 1_000_002):
