@@ -23,12 +23,18 @@ from bot.config import (
 )
 from bot.content import ContentError
 from bot.db import DatabaseOpenError, MigrationError
+from bot.db.database import DatabaseInUse
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
     from bot.db.maintenance import Backup
 
 log = logging.getLogger("careerbot")
+
+EXIT_IN_USE = 75
+"""Another process holds the database (`EX_TEMPFAIL`): the same command works once it is
+done. Not 2, which means a setting is wrong: systemd restarts the bot after 75 and never
+after 2 (see deploy/careerbot.service)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return 2
+    except DatabaseInUse as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_IN_USE
     except DatabaseOpenError as exc:
         print(f"DATABASE_PATH: {exc}", file=sys.stderr)
         return 2
@@ -243,6 +252,9 @@ def _copy(what: str, copy: Callable[[], Backup], source: Path) -> int:
     """Run a backup or a restore: one line saying what was copied where, or why not."""
     try:
         done = copy()
+    except DatabaseInUse as exc:
+        print(f"{what} failed: {exc}", file=sys.stderr)
+        return EXIT_IN_USE
     except DatabaseOpenError as exc:
         print(f"{what} failed: {exc}", file=sys.stderr)
         return 1
@@ -274,16 +286,18 @@ def _migrate() -> int:
 
     async def migrate() -> int:
         from bot.db import apply_migrations, open_database
-        from bot.db.database import run_lock
+        from bot.db.database import hold_database
 
-        db = await open_database(settings.database_path)
-        lock = run_lock(settings.database_path)
+        lock = hold_database(
+            settings.database_path, "careerbot migrate", "the bot migrates as it starts"
+        )
         try:
-            if lock is not None:
-                lock.take(f"the bot runs on {settings.database_path}: it migrates as it starts")
-            applied = await apply_migrations(db)
+            db = await open_database(settings.database_path)
+            try:
+                applied = await apply_migrations(db)
+            finally:
+                await db.close()
         finally:
-            await db.close()
             if lock is not None:
                 lock.release()
         names = ", ".join(m.path.name for m in applied) or "none"

@@ -29,7 +29,7 @@ from bot.db.attempts import AttemptsRepo
 from bot.db.broadcasts import BroadcastsRepo
 from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
 from bot.db.changes import PersonChanges, watch_people
-from bot.db.database import RunLock, run_lock
+from bot.db.database import RunLock, hold_database
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.maintenance import probe
 from bot.db.privacy import PrivacyRepo
@@ -37,7 +37,7 @@ from bot.db.stats import StatsRepo
 from bot.db.tips import TipsRepo
 from bot.db.users import UsersRepo
 from bot.i18n import UserLocaleMiddleware, build_i18n
-from bot.kinds import content_folder, load_content
+from bot.kinds import Content, content_folder, load_content
 from bot.middlewares import InFlightMiddleware, UserMiddleware
 from bot.quiz import Quiz
 from bot.render import worker as render_worker
@@ -364,14 +364,18 @@ class App:
         if self._closed:
             return
         self._closed = True
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self.bot.session.close()
-        if self.reader is not self.db:
-            await self.reader.close()
-        await self.db.close()
-        if self.lock is not None:
-            self.lock.release()
+        try:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            await self.bot.session.close()
+            if self.reader is not self.db:
+                await self.reader.close()
+        finally:
+            try:
+                await self.db.close()
+            finally:
+                if self.lock is not None:  # the database closed first: nothing is left to write
+                    self.lock.release()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -395,27 +399,45 @@ async def build_app(
     """Open and migrate the database, then wire everything together. `clock` and
     `option_seeds` (each quiz attempt's order of options) are for tests."""
     clock = clock or SystemClock()
-    db = await open_database(settings.database_path)
-    lock = run_lock(settings.database_path)
+    lock = hold_database(settings.database_path, "careerbot run", "stop it first")
+    db: Database | None = None
+    reader: Database | None = None
     try:
-        if lock is not None:
-            lock.take(f"another careerbot runs on {settings.database_path}: stop it first")
+        db = await open_database(settings.database_path)
         await apply_migrations(db)
         people = await watch_people(db)
         i18n = build_i18n(settings.default_locale)
         content = load_content(content_folder(settings.content_dir))
-        quizzes, catalogue = content.quizzes, content.tips
         # Statistics read on a connection of their own: students never wait for them.
         reader = (
             db
             if str(settings.database_path) == ":memory:"
             else await open_database(settings.database_path, read_only=True)
         )
+        return _wire(settings, db, reader, lock, clock, i18n, content, people, option_seeds)
     except BaseException:
-        await db.close()
+        if reader is not None and reader is not db:
+            await reader.close()
+        if db is not None:
+            await db.close()
         if lock is not None:
             lock.release()
         raise
+
+
+def _wire(
+    settings: Settings,
+    db: Database,
+    reader: Database,
+    lock: RunLock | None,
+    clock: Clock,
+    i18n: I18n,
+    content: Content,
+    people: PersonChanges,
+    option_seeds: Callable[[], int] | None,
+) -> App:
+    """The app over its open database: services, dispatcher, scheduler and hooks."""
+    quizzes, catalogue = content.quizzes, content.tips
     bot = build_bot(settings)
     services = Services.build(
         settings, db, reader, bot, clock, i18n, quizzes, catalogue, people, option_seeds

@@ -20,11 +20,12 @@ import asyncio
 import contextvars
 import logging
 import os
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -173,48 +174,77 @@ class DatabaseOpenError(Exception):
     """The database file cannot be used; the message says which path and why, in one line."""
 
 
+class DatabaseInUse(DatabaseOpenError):
+    """Another process holds the database's lock (see `RunLock`): the same command
+    works once that process is done."""
+
+
 class RunLock:
-    """The bot's claim on its database while it runs: an exclusive `flock` on the file
-    `<database>.lock` beside it, holding the process id. One process writes the
-    database at a time (the bot keeps some of it in memory, see `bot/db/changes.py`);
-    the kernel drops the lock when the process ends, however it ends."""
+    """A process's claim on the database it writes: an exclusive `flock` on the file
+    `<database>.lock` beside it, which says who holds it. One process writes the
+    database at a time (the bot keeps some of it in memory, see `bot/db/changes.py`):
+    `careerbot run`, or `migrate`, or `restore`. The kernel drops the lock when the
+    process ends, however it ends."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: IO[str] | None = None
+        self._fd: int | None = None
 
-    def take(self, refused: str) -> RunLock:
-        """Take the lock, or raise DatabaseOpenError: `refused` and who holds it."""
+    def take(self, who: str, advice: str) -> RunLock:
+        """Take the lock as `who` (the command), or raise DatabaseInUse naming the
+        holder, with `advice` on what to do. DatabaseOpenError if the lock file cannot
+        be used at all."""
         import fcntl  # POSIX; the bot runs on Linux (and macOS for development)
 
-        file = self.path.open("a+", encoding="utf-8")
+        flags = os.O_CLOEXEC | os.O_CREAT
         try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                fd, writable = os.open(self.path, flags | os.O_RDWR, 0o644), True
+            except PermissionError:  # made by another user: locking needs no writing
+                fd, writable = os.open(self.path, os.O_CLOEXEC | os.O_RDONLY), False
+        except OSError as exc:
+            raise DatabaseOpenError(
+                f"cannot open the lock file {self.path}: {exc.strerror or exc}"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            file.seek(0)
-            holder = file.read().strip() or "unknown"
-            file.close()
-            raise DatabaseOpenError(f"{refused} (process {holder} holds {self.path})") from None
-        except BaseException:
-            file.close()
-            raise
-        file.truncate(0)
-        file.write(f"{os.getpid()}\n")
-        file.flush()
-        self._file = file
+            holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise DatabaseInUse(
+                f"the database is in use ({holder or 'by another process'}; lock file "
+                f"{self.path}): {advice}"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise DatabaseOpenError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+        if writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{who}, process {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        self._fd = fd
         return self
 
     def release(self) -> None:
-        if self._file is not None:
-            self._file.close()  # closing the file drops the lock
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file drops the lock
+            self._fd = None
 
 
-def run_lock(db_path: Path | str) -> RunLock | None:
-    """The lock of the database at `db_path`; None for an in-memory one."""
+def hold_database(db_path: Path | str, who: str, advice: str) -> RunLock | None:
+    """For a process about to write the database at `db_path`, before it opens it: the
+    database's folder made (as `open_database` would) and its lock taken as `who`.
+    None for an in-memory database."""
     if str(db_path) == ":memory:":
         return None
-    return RunLock(Path(f"{db_path}.lock"))
+    path = Path(db_path)
+    _check_path(path)
+    return RunLock(lock_path(path)).take(who, advice)
+
+
+def lock_path(db_path: Path) -> Path:
+    """The lock file of the database at `db_path` (wherever a link to it points)."""
+    real = db_path.resolve()
+    return real.with_name(f"{real.name}.lock")
 
 
 def _check_path(db_path: Path) -> None:

@@ -15,9 +15,8 @@ from pathlib import Path
 from bot.db.database import (
     BUSY_TIMEOUT_MS,
     DatabaseOpenError,
-    RunLock,
-    _check_path,
     _read_only_uri,
+    hold_database,
 )
 
 
@@ -125,10 +124,10 @@ def restore(source: Path, database: Path) -> Backup:
             raise DatabaseOpenError(f"{source} failed integrity_check: {problems[0]}")
         if database.exists() and database.resolve() == source.resolve():
             raise DatabaseOpenError(f"{source} is the database itself: nothing to restore")
-        _check_path(database)
-        lock = RunLock(Path(f"{database}.lock")).take(
-            f"the bot runs on {database}: stop it before restoring"
+        lock = hold_database(
+            database, "careerbot restore", "stop the bot (or let the other restore end) first"
         )
+        assert lock is not None, "restoring into an in-memory database"
         try:
             with closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000)) as dst:
                 src.backup(dst)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.db import DatabaseOpenError
+from bot.db.database import DatabaseInUse
 from bot.db.migrations import discover
 from bot.db.users import UsersRepo
 from bot.emulator import DEFAULT_TOKEN, Emulator, Fault, Student
@@ -46,11 +46,11 @@ async def test_restart_keeps_users_and_sources(
 
 
 async def test_one_bot_at_a_time_on_a_database(running: RunningBot) -> None:
-    """A second bot on the same database is refused before it touches anything: the
-    first keeps some of it in memory and must be the only one writing it."""
+    """A second bot on the same database is refused before it opens it: the first keeps
+    some of it in memory and must be the only one writing it."""
     assert running.app is not None
     settings = running.app.settings
-    with pytest.raises(DatabaseOpenError, match=r"another careerbot runs on .*: stop it first"):
+    with pytest.raises(DatabaseInUse, match=r"in use \(careerbot run, process .*: stop it first"):
         await build_app(settings)
     await running.stop()
     app = await build_app(settings)  # the lock went with the first bot
@@ -64,9 +64,8 @@ async def test_a_second_bot_process_on_the_same_database_stops_at_once(
     await first.start()
     second = bot_process()
     await second.spawn()
-    assert await second.wait() == 2
-    assert "DATABASE_PATH: another careerbot runs on" in second.text
-    assert f"(process {first.pid} holds " in second.text
+    assert await second.wait() == 75
+    assert f"the database is in use (careerbot run, process {first.pid} on " in second.text
     migrate = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -77,9 +76,10 @@ async def test_a_second_bot_process_on_the_same_database_stops_at_once(
         stderr=asyncio.subprocess.PIPE,
     )
     _, err = await asyncio.wait_for(migrate.communicate(), 30)
-    assert migrate.returncode == 2
+    assert migrate.returncode == 75
     last = err.decode().strip().splitlines()[-1]  # after the DEBUG lines of the test's env
-    assert last.startswith(f"DATABASE_PATH: the bot runs on {first.env['DATABASE_PATH']}: ")
+    assert last.startswith(f"the database is in use (careerbot run, process {first.pid} on ")
+    assert last.endswith(": the bot migrates as it starts")
     # The first one goes on.
     student = Student(emu, user_id=3020, first_name="Ира", language_code="ru")
     await student.send("/start")

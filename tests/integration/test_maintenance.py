@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.db import Database, DatabaseOpenError
-from bot.db.database import RunLock
+from bot.db.database import hold_database
 from bot.db.maintenance import backup, backup_name, probe
 
 
@@ -177,12 +178,16 @@ async def test_restore_refuses_while_the_bot_runs(
 ) -> None:
     copy = backup(db.path, tmp_path / "copy.sqlite3").path
     await db.execute("CREATE TABLE marker (x INTEGER)")
-    running = RunLock(Path(f"{db.path}.lock")).take("a bot runs")  # as `careerbot run` holds it
+    running = hold_database(db.path, "careerbot run", "stop it")  # as the bot holds it
+    assert running is not None
     monkeypatch.setenv("DATABASE_PATH", str(db.path))
     code, _, err = run(capsys, "restore", str(copy))
-    assert code == 1
-    assert err.startswith(f"Restore failed: the bot runs on {db.path}: stop it before restoring")
-    assert f"process {os.getpid()} holds {db.path}.lock" in err
+    assert code == 75  # try again later, unlike a bad setting
+    holder = f"careerbot run, process {os.getpid()} on {socket.gethostname()}"
+    assert err == (
+        f"Restore failed: the database is in use ({holder}; lock file {db.path}.lock):"
+        " stop the bot (or let the other restore end) first\n"
+    )
     assert await db.fetchval("SELECT COUNT(*) FROM marker") == 0  # nothing was copied over
 
     running.release()
