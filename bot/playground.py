@@ -416,7 +416,7 @@ async def run_playground(
             database_path=database,
         )
         setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
-        app = await build_app(settings)
+        app = await build_app(settings, command="careerbot playground")
         polling = asyncio.create_task(app.run_polling(handle_signals=False))
         play = Playground(
             emu,

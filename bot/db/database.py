@@ -17,6 +17,7 @@ what the row is now uses `UPDATE ... RETURNING` through `fetchone`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -174,6 +175,10 @@ class DatabaseOpenError(Exception):
     """The database file cannot be used; the message says which path and why, in one line."""
 
 
+ONE_AT_A_TIME = "one process writes it at a time: stop that one, or wait for it to end"
+"""What a command refused by `RunLock` is told to do."""
+
+
 class DatabaseInUse(DatabaseOpenError):
     """Another process holds the database's lock (see `RunLock`): the same command
     works once that process is done."""
@@ -211,16 +216,22 @@ class RunLock:
         except BlockingIOError:
             holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
             os.close(fd)
+            # Only a holder that could write the file named itself: the name is the
+            # last one written, most likely the holder's.
+            named = f", last taken by {holder}" if holder else ""
             raise DatabaseInUse(
-                f"the database is in use ({holder or 'by another process'}; lock file "
-                f"{self.path}): {advice}"
+                f"the database is in use (lock file {self.path}{named}): {advice}"
             ) from None
         except OSError as exc:
             os.close(fd)
             raise DatabaseOpenError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
         if writable:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{who}, process {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+            # Who holds it, for whoever is refused: a courtesy, so a full disk is no error.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(
+                    fd, f"{who}, process {os.getpid()} on {socket.gethostname()}\n".encode(), 0
+                )
         self._fd = fd
         return self
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.db.database import (
     BUSY_TIMEOUT_MS,
+    ONE_AT_A_TIME,
     DatabaseOpenError,
     _read_only_uri,
     hold_database,
@@ -124,9 +125,7 @@ def restore(source: Path, database: Path) -> Backup:
             raise DatabaseOpenError(f"{source} failed integrity_check: {problems[0]}")
         if database.exists() and database.resolve() == source.resolve():
             raise DatabaseOpenError(f"{source} is the database itself: nothing to restore")
-        lock = hold_database(
-            database, "careerbot restore", "stop the bot (or let the other restore end) first"
-        )
+        lock = hold_database(database, "careerbot restore", ONE_AT_A_TIME)
         assert lock is not None, "restoring into an in-memory database"
         try:
             with closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000)) as dst:

@@ -50,7 +50,7 @@ async def test_one_bot_at_a_time_on_a_database(running: RunningBot) -> None:
     some of it in memory and must be the only one writing it."""
     assert running.app is not None
     settings = running.app.settings
-    with pytest.raises(DatabaseInUse, match=r"in use \(careerbot run, process .*: stop it first"):
+    with pytest.raises(DatabaseInUse, match=r"last taken by careerbot run, process .*: stop that"):
         await build_app(settings)
     await running.stop()
     app = await build_app(settings)  # the lock went with the first bot
@@ -65,7 +65,7 @@ async def test_a_second_bot_process_on_the_same_database_stops_at_once(
     second = bot_process()
     await second.spawn()
     assert await second.wait() == 75
-    assert f"the database is in use (careerbot run, process {first.pid} on " in second.text
+    assert f"last taken by careerbot run, process {first.pid} on " in second.text
     migrate = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -78,8 +78,8 @@ async def test_a_second_bot_process_on_the_same_database_stops_at_once(
     _, err = await asyncio.wait_for(migrate.communicate(), 30)
     assert migrate.returncode == 75
     last = err.decode().strip().splitlines()[-1]  # after the DEBUG lines of the test's env
-    assert last.startswith(f"the database is in use (careerbot run, process {first.pid} on ")
-    assert last.endswith(": the bot migrates as it starts")
+    assert last.startswith("the database is in use (lock file ")
+    assert f"last taken by careerbot run, process {first.pid} on " in last
     # The first one goes on.
     student = Student(emu, user_id=3020, first_name="Ира", language_code="ru")
     await student.send("/start")

@@ -185,8 +185,8 @@ async def test_restore_refuses_while_the_bot_runs(
     assert code == 75  # try again later, unlike a bad setting
     holder = f"careerbot run, process {os.getpid()} on {socket.gethostname()}"
     assert err == (
-        f"Restore failed: the database is in use ({holder}; lock file {db.path}.lock):"
-        " stop the bot (or let the other restore end) first\n"
+        f"Restore failed: the database is in use (lock file {db.path}.lock, last taken by"
+        f" {holder}): one process writes it at a time: stop that one, or wait for it to end\n"
     )
     assert await db.fetchval("SELECT COUNT(*) FROM marker") == 0  # nothing was copied over
 

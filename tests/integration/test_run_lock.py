@@ -19,15 +19,15 @@ from tests.support import make_settings
 
 def test_the_lock_says_who_holds_it_and_goes_when_released(tmp_path: Path) -> None:
     db_path = tmp_path / "data" / "bot.sqlite3"  # its folder is made, as for the database
-    first = hold_database(db_path, "careerbot run", "stop it first")
+    first = hold_database(db_path, "careerbot run", "stop it")
     assert first is not None
     lock_file = tmp_path / "data" / "bot.sqlite3.lock"
     holder = f"careerbot run, process {os.getpid()} on {socket.gethostname()}"
     assert lock_file.read_text() == holder + "\n"
     with pytest.raises(DatabaseInUse) as refused:
-        hold_database(db_path, "careerbot migrate", "the bot migrates as it starts")
+        hold_database(db_path, "careerbot migrate", "wait")
     assert str(refused.value) == (
-        f"the database is in use ({holder}; lock file {lock_file}): the bot migrates as it starts"
+        f"the database is in use (lock file {lock_file}, last taken by {holder}): wait"
     )
     first.release()
     first.release()  # twice is harmless
@@ -54,7 +54,8 @@ def test_a_lock_file_of_another_user_is_locked_read_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Made by root (a restore run without `runuser`), the file cannot be written by the
-    bot's user; locking it needs no writing, and the holder is then not named."""
+    bot's user; locking it needs no writing. The file keeps naming whoever wrote it
+    last, which is why a refusal says "last taken by"."""
     lock_file = tmp_path / "bot.sqlite3.lock"
     lock_file.write_text("careerbot restore, process 1 on old-host\n")
     opened = os.open
@@ -66,7 +67,7 @@ def test_a_lock_file_of_another_user_is_locked_read_only(
 
     monkeypatch.setattr(os, "open", as_another_user)
     held = RunLock(lock_file).take("careerbot run", "-")
-    with pytest.raises(DatabaseInUse, match="careerbot restore, process 1 on old-host"):
+    with pytest.raises(DatabaseInUse, match="last taken by careerbot restore, process 1 on old"):
         RunLock(lock_file).take("careerbot run", "-")  # what was there stays there
     held.release()
 
