@@ -286,9 +286,9 @@ def _migrate() -> int:
 
     async def migrate() -> int:
         from bot.db import apply_migrations, open_database
-        from bot.db.database import ONE_AT_A_TIME, hold_database
+        from bot.db.database import hold_database
 
-        lock = hold_database(settings.database_path, "careerbot migrate", ONE_AT_A_TIME)
+        lock = hold_database(settings.database_path, "careerbot migrate")
         try:
             db = await open_database(settings.database_path)
             try:

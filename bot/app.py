@@ -29,7 +29,7 @@ from bot.db.attempts import AttemptsRepo
 from bot.db.broadcasts import BroadcastsRepo
 from bot.db.centres import CentresRepo, DigestsRepo, StaffRepo
 from bot.db.changes import PersonChanges, watch_people
-from bot.db.database import ONE_AT_A_TIME, RunLock, hold_database
+from bot.db.database import RunLock, hold_database
 from bot.db.fsm_storage import SQLiteStorage
 from bot.db.maintenance import probe
 from bot.db.privacy import PrivacyRepo
@@ -401,7 +401,7 @@ async def build_app(
     `option_seeds` (each quiz attempt's order of options) are for tests; `command` is
     what the database's lock file says holds it."""
     clock = clock or SystemClock()
-    lock = hold_database(settings.database_path, command, ONE_AT_A_TIME)
+    lock = hold_database(settings.database_path, command)
     db: Database | None = None
     reader: Database | None = None
     try:

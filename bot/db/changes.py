@@ -81,21 +81,20 @@ async def watch_people(db: Database) -> PersonChanges:
     if not watched:
         raise RuntimeError("the table users has no columns: apply the migrations first")
     differs = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in watched)
-    call = f"SELECT {WATCHED_FUNCTION}"
     await db.connection.create_function(WATCHED_FUNCTION, 1, changes.changed, deterministic=False)
-    for statement in (
-        f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_users_inserted AFTER INSERT ON main.users"
-        f" BEGIN {call}(NEW.id); END",
-        f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_users_deleted AFTER DELETE ON main.users"
-        f" BEGIN {call}(OLD.id); END",
-        f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_users_updated AFTER UPDATE ON main.users"
-        f" WHEN {differs} BEGIN {call}(OLD.id); {call}(NEW.id); END",
-        f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_consents_inserted"
-        f" AFTER INSERT ON main.consents BEGIN {call}(NEW.user_id); END",
-        f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_consents_deleted"
-        f" AFTER DELETE ON main.consents BEGIN {call}(OLD.user_id); END",
-        f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_consents_updated"
-        f" AFTER UPDATE ON main.consents BEGIN {call}(OLD.user_id); {call}(NEW.user_id); END",
-    ):
-        await db.run(statement)
+    report = f"SELECT {WATCHED_FUNCTION}"
+    # Each table names its person in `key`; an update of `users` counts only when it
+    # changes more than the visit's stamp.
+    tables = (("users", "id", f"WHEN {differs}"), ("consents", "user_id", ""))
+    for table, key, update_when in tables:
+        for name, trigger in (
+            ("inserted", f"AFTER INSERT ON main.{table} BEGIN {report}(NEW.{key}); END"),
+            ("deleted", f"AFTER DELETE ON main.{table} BEGIN {report}(OLD.{key}); END"),
+            (
+                "updated",
+                f"AFTER UPDATE ON main.{table} {update_when}"
+                f" BEGIN {report}(OLD.{key}); {report}(NEW.{key}); END",
+            ),
+        ):
+            await db.run(f"CREATE TEMP TRIGGER IF NOT EXISTS careerbot_{table}_{name} {trigger}")
     return changes

@@ -176,7 +176,7 @@ class DatabaseOpenError(Exception):
 
 
 ONE_AT_A_TIME = "one process writes it at a time: stop that one, or wait for it to end"
-"""What a command refused by `RunLock` is told to do."""
+"""What a command refused by `RunLock` is told to do, whichever command it is."""
 
 
 class DatabaseInUse(DatabaseOpenError):
@@ -195,10 +195,10 @@ class RunLock:
         self.path = path
         self._fd: int | None = None
 
-    def take(self, who: str, advice: str) -> RunLock:
+    def take(self, who: str) -> RunLock:
         """Take the lock as `who` (the command), or raise DatabaseInUse naming the
-        holder, with `advice` on what to do. DatabaseOpenError if the lock file cannot
-        be used at all."""
+        holder and saying what to do (`ONE_AT_A_TIME`). DatabaseOpenError if the lock
+        file cannot be used at all."""
         import fcntl  # POSIX; the bot runs on Linux (and macOS for development)
 
         flags = os.O_CLOEXEC | os.O_CREAT
@@ -220,7 +220,7 @@ class RunLock:
             # last one written, most likely the holder's.
             named = f", last taken by {holder}" if holder else ""
             raise DatabaseInUse(
-                f"the database is in use (lock file {self.path}{named}): {advice}"
+                f"the database is in use (lock file {self.path}{named}): {ONE_AT_A_TIME}"
             ) from None
         except OSError as exc:
             os.close(fd)
@@ -241,7 +241,7 @@ class RunLock:
             self._fd = None
 
 
-def hold_database(db_path: Path | str, who: str, advice: str) -> RunLock | None:
+def hold_database(db_path: Path | str, who: str) -> RunLock | None:
     """For a process about to write the database at `db_path`, before it opens it: the
     database's folder made (as `open_database` would) and its lock taken as `who`.
     None for an in-memory database."""
@@ -249,7 +249,7 @@ def hold_database(db_path: Path | str, who: str, advice: str) -> RunLock | None:
         return None
     path = Path(db_path)
     _check_path(path)
-    return RunLock(lock_path(path)).take(who, advice)
+    return RunLock(lock_path(path)).take(who)
 
 
 def lock_path(db_path: Path) -> Path:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from bot.db.database import (
     BUSY_TIMEOUT_MS,
-    ONE_AT_A_TIME,
     DatabaseOpenError,
     _read_only_uri,
     hold_database,
@@ -125,7 +124,7 @@ def restore(source: Path, database: Path) -> Backup:
             raise DatabaseOpenError(f"{source} failed integrity_check: {problems[0]}")
         if database.exists() and database.resolve() == source.resolve():
             raise DatabaseOpenError(f"{source} is the database itself: nothing to restore")
-        lock = hold_database(database, "careerbot restore", ONE_AT_A_TIME)
+        lock = hold_database(database, "careerbot restore")
         assert lock is not None, "restoring into an in-memory database"
         try:
             with closing(sqlite3.connect(database, timeout=BUSY_TIMEOUT_MS / 1000)) as dst:

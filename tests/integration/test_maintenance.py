@@ -178,7 +178,7 @@ async def test_restore_refuses_while_the_bot_runs(
 ) -> None:
     copy = backup(db.path, tmp_path / "copy.sqlite3").path
     await db.execute("CREATE TABLE marker (x INTEGER)")
-    running = hold_database(db.path, "careerbot run", "stop it")  # as the bot holds it
+    running = hold_database(db.path, "careerbot run")  # as the bot holds it
     assert running is not None
     monkeypatch.setenv("DATABASE_PATH", str(db.path))
     code, _, err = run(capsys, "restore", str(copy))

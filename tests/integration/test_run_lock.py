@@ -13,25 +13,25 @@ import pytest
 from bot.app import build_app
 from bot.content import ContentError
 from bot.db import DatabaseOpenError
-from bot.db.database import DatabaseInUse, RunLock, hold_database, lock_path
+from bot.db.database import ONE_AT_A_TIME, DatabaseInUse, RunLock, hold_database, lock_path
 from tests.support import make_settings
 
 
 def test_the_lock_says_who_holds_it_and_goes_when_released(tmp_path: Path) -> None:
     db_path = tmp_path / "data" / "bot.sqlite3"  # its folder is made, as for the database
-    first = hold_database(db_path, "careerbot run", "stop it")
+    first = hold_database(db_path, "careerbot run")
     assert first is not None
     lock_file = tmp_path / "data" / "bot.sqlite3.lock"
     holder = f"careerbot run, process {os.getpid()} on {socket.gethostname()}"
     assert lock_file.read_text() == holder + "\n"
     with pytest.raises(DatabaseInUse) as refused:
-        hold_database(db_path, "careerbot migrate", "wait")
+        hold_database(db_path, "careerbot migrate")
     assert str(refused.value) == (
-        f"the database is in use (lock file {lock_file}, last taken by {holder}): wait"
+        f"the database is in use (lock file {lock_file}, last taken by {holder}): {ONE_AT_A_TIME}"
     )
     first.release()
     first.release()  # twice is harmless
-    again = hold_database(db_path, "careerbot migrate", "-")
+    again = hold_database(db_path, "careerbot migrate")
     assert again is not None
     assert lock_file.read_text().startswith("careerbot migrate, process ")
     again.release()
@@ -43,10 +43,10 @@ def test_a_link_to_the_database_shares_its_lock(tmp_path: Path) -> None:
     link = tmp_path / "link.sqlite3"
     link.symlink_to(real)
     assert lock_path(link) == lock_path(real) == tmp_path / "bot.sqlite3.lock"
-    held = hold_database(real, "careerbot run", "-")
+    held = hold_database(real, "careerbot run")
     assert held is not None
     with pytest.raises(DatabaseInUse):
-        hold_database(link, "careerbot run", "-")
+        hold_database(link, "careerbot run")
     held.release()
 
 
@@ -66,20 +66,20 @@ def test_a_lock_file_of_another_user_is_locked_read_only(
         return opened(path, flags, *args)
 
     monkeypatch.setattr(os, "open", as_another_user)
-    held = RunLock(lock_file).take("careerbot run", "-")
+    held = RunLock(lock_file).take("careerbot run")
     with pytest.raises(DatabaseInUse, match="last taken by careerbot restore, process 1 on old"):
-        RunLock(lock_file).take("careerbot run", "-")  # what was there stays there
+        RunLock(lock_file).take("careerbot run")  # what was there stays there
     held.release()
 
 
 def test_a_lock_file_that_cannot_be_opened_is_one_clear_line(tmp_path: Path) -> None:
     (tmp_path / "bot.sqlite3.lock").mkdir()
     with pytest.raises(DatabaseOpenError, match=r"^cannot open the lock file .*bot\.sqlite3\.lock"):
-        hold_database(tmp_path / "bot.sqlite3", "careerbot run", "-")
+        hold_database(tmp_path / "bot.sqlite3", "careerbot run")
 
 
 def test_memory_databases_have_no_lock() -> None:
-    assert hold_database(":memory:", "careerbot run", "-") is None
+    assert hold_database(":memory:", "careerbot run") is None
 
 
 async def test_a_bot_that_fails_to_start_lets_the_database_go(tmp_path: Path) -> None:
@@ -87,6 +87,6 @@ async def test_a_bot_that_fails_to_start_lets_the_database_go(tmp_path: Path) ->
     settings = make_settings(tmp_path, content_dir=tmp_path / "content")
     with pytest.raises(ContentError):
         await build_app(settings)
-    held = hold_database(settings.database_path, "careerbot migrate", "-")
+    held = hold_database(settings.database_path, "careerbot migrate")
     assert held is not None
     held.release()
