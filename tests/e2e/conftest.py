@@ -133,13 +133,13 @@ class BotProcess:
         await self.spawn()
         await wait_polling(self.emu, since, self.transport)
 
-    async def spawn(self) -> None:
-        """Spawn `careerbot run` and return at once."""
+    async def spawn(self, command: str = "run") -> None:
+        """Spawn `careerbot <command>` (output and errors read together) and return at once."""
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
-            "run",
+            command,
             cwd=self.cwd,
             env=self.env,
             stdout=asyncio.subprocess.PIPE,

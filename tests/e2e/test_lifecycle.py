@@ -66,18 +66,10 @@ async def test_a_second_bot_process_on_the_same_database_stops_at_once(
     await second.spawn()
     assert await second.wait() == 75
     assert f"last taken by careerbot run, process {first.pid} on " in second.text
-    migrate = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "migrate",
-        cwd=first.cwd,
-        env=first.env,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await asyncio.wait_for(migrate.communicate(), 30)
-    assert migrate.returncode == 75
-    last = err.decode().strip().splitlines()[-1]  # after the DEBUG lines of the test's env
+    migrate = bot_process()
+    await migrate.spawn("migrate")
+    assert await migrate.wait() == 75
+    last = migrate.text.strip().splitlines()[-1]  # after the DEBUG lines of the test's env
     assert last.startswith("the database is in use (lock file ")
     assert f"last taken by careerbot run, process {first.pid} on " in last
     # The first one goes on.
