@@ -1,6 +1,6 @@
 """One scheduler tick of the tips job with 1 000 tips due, at 10 000, 100 000 and
 1 000 000 subscribed students (`BENCH_TIPS_SUBSCRIBERS=100000` for one size), beside a
-bare outbox doing the same sends on the same database in the same run.
+plain outbox doing the same sends on the same database in the same run.
 
 The database is real (SQLite file, all migrations, 5 planned tips per student, so
 500 000 outbox rows at 100 000 students); the Bot API is a stub that answers at once,
@@ -185,42 +185,42 @@ async def due_again(db: Database) -> None:
     await asyncio.sleep(1.0)
 
 
-BARE_DUE = (
+PLAIN_DUE = (
     "SELECT id, user_id, tip_id FROM tip_outbox WHERE status = 'pending' AND due_at <= ?"
     " ORDER BY due_at, id LIMIT ?"
 )
-BARE_CLAIM = (
+PLAIN_CLAIM = (
     "UPDATE tip_outbox SET status = 'sending'"
     " WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending' RETURNING id"
 )
-BARE_SETTLE = (
+PLAIN_SETTLE = (
     "UPDATE tip_outbox SET status = 'sent', sent_at = ?,"
     " message_id = json_extract(sent.value, '$[1]')"
     " FROM json_each(?) AS sent WHERE tip_outbox.id = json_extract(sent.value, '$[0]')"
 )
-BARE_CHUNK = 100
+PLAIN_CHUNK = 100
 
 
-async def bare_tick(conn: aiosqlite.Connection, bot: StubBot, now: datetime) -> None:
+async def plain_tick(conn: aiosqlite.Connection, bot: StubBot, now: datetime) -> None:
     """A plain outbox sending the same tips (the module's docstring): the due rows, then
     per hundred rows one statement claiming them and, after their sends one by one, one
     recording them sent. The connection is in autocommit mode, so each statement
     commits on its own; nothing else uses it meanwhile (the bench awaits one tick at a
     time), so it goes around the Database's lock."""
-    rows = list(await conn.execute_fetchall(BARE_DUE, (to_db(now), DUE)))
+    rows = list(await conn.execute_fetchall(PLAIN_DUE, (to_db(now), DUE)))
     stamp = to_db(now)
     texts: dict[str, str] = {}
-    for start in range(0, len(rows), BARE_CHUNK):
-        chunk = rows[start : start + BARE_CHUNK]
+    for start in range(0, len(rows), PLAIN_CHUNK):
+        chunk = rows[start : start + PLAIN_CHUNK]
         ids = json.dumps([row[0] for row in chunk])
-        claimed = {row[0] for row in await conn.execute_fetchall(BARE_CLAIM, (ids,))}
+        claimed = {row[0] for row in await conn.execute_fetchall(PLAIN_CLAIM, (ids,))}
         done = []
         for row_id, user_id, tip_id in chunk:
             if row_id in claimed:
                 text = texts.get(tip_id) or texts.setdefault(tip_id, f"tip {tip_id}")
                 message = await bot.send_message(user_id, text)
                 done.append((row_id, message.message_id))
-        await conn.execute_fetchall(BARE_SETTLE, (stamp, json.dumps(done)))
+        await conn.execute_fetchall(PLAIN_SETTLE, (stamp, json.dumps(done)))
 
 
 async def all_sent(db: Database) -> None:
@@ -256,7 +256,7 @@ async def run(users: int) -> Figure:
             plain_bot = StubBot()
 
             async def plain() -> None:
-                await bare_tick(db.connection, plain_bot, NOW)
+                await plain_tick(db.connection, plain_bot, NOW)
 
             await due_again(db)
             await plain()  # its statements prepared once, as the bot's first tick did
@@ -271,9 +271,9 @@ async def run(users: int) -> Figure:
         finally:
             await db.close()
     times, cpus = [t for t, _ in bot_ticks], [c for _, c in bot_ticks]
-    bares, bare_cpus = [t for t, _ in plain_ticks], [c for _, c in plain_ticks]
-    median, bare_median = statistics.median(times), statistics.median(bares)
-    paired = statistics.median(t / b for t, b in zip(times, bares, strict=True))
+    plains, plain_cpus = [t for t, _ in plain_ticks], [c for _, c in plain_ticks]
+    median, plain_median = statistics.median(times), statistics.median(plains)
+    paired = statistics.median(t / b for t, b in zip(times, plains, strict=True))
     print(
         f"tips tick, {users:,} subscribers, {users * PER_USER:,} planned, {DUE:,} due:"
         f" median {median:.0f} ms (fastest {min(times):.0f}, slowest {max(times):.0f},"
@@ -281,17 +281,17 @@ async def run(users: int) -> Figure:
         f" {first:.0f} ms; SQLite's page cache emptied before each tick; stub Bot API, no"
         f" rate limit; goal 50 ms at 100 000), CPU of all threads median"
         f" {statistics.median(cpus):.0f} ms; a plain outbox over the same rows, its ticks"
-        f" paired with these: median {bare_median:.0f} ms (fastest {min(bares):.0f},"
-        f" slowest {max(bares):.0f}), CPU median {statistics.median(bare_cpus):.0f} ms;"
-        f" the bot's median over the plain outbox's {ratio(median, bare_median)}, the"
+        f" paired with these: median {plain_median:.0f} ms (fastest {min(plains):.0f},"
+        f" slowest {max(plains):.0f}), CPU median {statistics.median(plain_cpus):.0f} ms;"
+        f" the bot's median over the plain outbox's {ratio(median, plain_median)}, the"
         f" median of the pairs' ratios {paired:.2f}; filling the database took"
         f" {fill_time:.0f} s"
     )
     return Figure(
         f"a tips tick, {DUE:,} due of {users:,} subscribers, no network (median of {PAIRS})",
         f"{median:.0f} ms (fastest {min(times):.0f})",
-        f"{bare_median:.0f} ms (a plain outbox, ticks paired)",
-        ratio(median, bare_median),
+        f"{plain_median:.0f} ms (a plain outbox, ticks paired)",
+        ratio(median, plain_median),
         goal="≤ 50 ms, flat as subscribers grow",
     )
 
