@@ -368,14 +368,26 @@ class App:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()
-            if self.reader is not self.db:
-                await self.reader.close()
         finally:
-            try:
-                await self.db.close()
-            finally:
-                if self.lock is not None:  # the database closed first: nothing is left to write
-                    self.lock.release()
+            await _close_storage(self.db, self.reader, self.lock)
+
+
+async def _close_storage(
+    db: Database | None, reader: Database | None, lock: RunLock | None
+) -> None:
+    """Close the statistics reader, then the database, then let the lock go, each even
+    if the step before failed; None for what was never opened. The database closes
+    before the lock goes: nothing is left to write when another process may take it."""
+    try:
+        if reader is not None and reader is not db:
+            await reader.close()
+    finally:
+        try:
+            if db is not None:
+                await db.close()
+        finally:
+            if lock is not None:
+                lock.release()
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -418,12 +430,7 @@ async def build_app(
         )
         return _wire(settings, db, reader, lock, clock, i18n, content, people, option_seeds)
     except BaseException:
-        if reader is not None and reader is not db:
-            await reader.close()
-        if db is not None:
-            await db.close()
-        if lock is not None:
-            lock.release()
+        await _close_storage(db, reader, lock)
         raise
 
 
