@@ -106,39 +106,42 @@ class Sender:
             return self._now()
         return asyncio.get_running_loop().time()
 
-    async def _slot(self, chat_id: int) -> None:
-        """Wait for this caller's turn under the global rate limit, its chat's limit and
-        any 429 pause.
-
-        A global slot is taken only for a start at which the chat is free too; until
-        then the caller sleeps without a slot, and tries again. Taking a slot has no
-        await in it, so on the one event loop it is atomic without a lock: each caller
-        plans its start the moment it asks, instead of waiting its turn at a lock that
-        hands over once per loop iteration (which, at a thousand a second on a busy
-        loop, lost slots).
-        """
-        ready = 0.0  # when this chat was last seen to be free
-        while True:
-            now = self._clock()
-            self._forget_idle_chats(now)
-            start = max(now, self._next_slot, self._paused_until, ready)
-            last = self._chat_starts.get(chat_id)
-            if last is None or last + self._per_chat <= start:
-                self._next_slot = start + self._interval
-                if self._per_chat > 0:
-                    self._chat_starts[chat_id] = start
-                    self._chat_starts.move_to_end(chat_id)
-                break
-            ready = last + self._per_chat
-            await self._sleep(ready - now)
-        delay = start - now
-        if delay > 0:
-            await self._sleep(delay)
-
-    def _forget_idle_chats(self, now: float) -> None:
+    def _take_slot(self, chat_id: int, now: float, ready: float) -> float | None:
+        """Plan a send to `chat_id` asked for at `now`: its start, its global slot taken,
+        or None (nothing taken) while its chat is not free by then. `ready` is when the
+        chat was last seen to be free (0 at first). No await in it, so on the one event
+        loop it is atomic without a lock: each caller plans its start the moment it
+        asks, instead of waiting its turn at a lock that hands over once per loop
+        iteration (which, at a thousand a second on a busy loop, lost slots)."""
         chats = self._chat_starts
-        while chats and next(iter(chats.values())) + self._per_chat <= now:
+        # Forget chats idle for longer than the interval: the oldest entry comes first.
+        while chats:
+            oldest = next(iter(chats.values()))
+            if oldest + self._per_chat > now:
+                break
             chats.popitem(last=False)
+        start = max(now, self._next_slot, self._paused_until, ready)
+        last = chats.get(chat_id)
+        if last is not None and last + self._per_chat > start:
+            return None
+        self._next_slot = start + self._interval
+        if self._per_chat > 0:
+            chats[chat_id] = start
+            chats.move_to_end(chat_id)
+        return start
+
+    async def _wait_for_chat(self, chat_id: int, now: float) -> None:
+        """The caller's chat was not free at `now`: sleep, holding no global slot, until
+        it is, then take a slot as usual and wait for it."""
+        while True:
+            ready = self._chat_starts[chat_id] + self._per_chat
+            await self._sleep(ready - now)
+            now = self._clock()
+            start = self._take_slot(chat_id, now, ready)
+            if start is not None:
+                break
+        if start > now:
+            await self._sleep(start - now)
 
     @property
     def tracked_chats(self) -> int:
@@ -149,7 +152,14 @@ class Sender:
         """Run one send call (e.g. `lambda: bot.send_message(...)`) under the rules above."""
         failures = 0
         while True:
-            await self._slot(chat_id)
+            # Wait for the turn under the global rate limit, the chat's limit and any 429
+            # pause. The common case, a free chat and a slot now, awaits nothing.
+            now = self._clock()
+            start = self._take_slot(chat_id, now, 0.0)
+            if start is None:
+                await self._wait_for_chat(chat_id, now)
+            elif start > now:
+                await self._sleep(start - now)
             try:
                 message = await call()
             except TelegramRetryAfter as exc:
