@@ -254,7 +254,7 @@ class TipsRepo:
         One UPDATE over a JSON array of the outcomes instead of a transaction running
         an UPDATE per row: it is atomic all the same and needs one hand-off to SQLite's
         thread instead of three. Nearly every outcome is a sent tip, so those have a
-        statement of their own that reads three fields a row (a third less SQLite time
+        statement of their own that reads three fields a row (a sixth less SQLite time
         than one statement for every kind); a batch that also holds failures runs both
         statements in one transaction. A batch's outcomes mostly share their time, so
         each distinct time is formatted once."""
