@@ -92,7 +92,7 @@ class Sender:
         self._now = monotonic
         self._next_slot = 0.0
         self._paused_until = 0.0
-        # chat id -> when the latest send to it starts (planned under the lock). Starts
+        # chat id -> when the latest send to it starts (planned as its slot is taken). Starts
         # only grow, and a chat moves to the end when it sends again, so the oldest entry
         # is always first: pruning pops from the front while it is older than the
         # interval, which keeps about `rate * per_chat_interval` entries at most.
