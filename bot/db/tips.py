@@ -249,15 +249,17 @@ class TipsRepo:
         )
 
     async def settle(self, outcomes: Sequence[TipOutcome]) -> list[None]:
-        """Record how the requests of claimed rows ended: one statement for the lot.
+        """Record how the requests of claimed rows ended: a statement per kind of outcome,
+        all in one trip to SQLite's thread.
 
-        One UPDATE over a JSON array of the outcomes instead of a transaction running
-        an UPDATE per row: it is atomic all the same and needs one hand-off to SQLite's
-        thread instead of three. Nearly every outcome is a sent tip, so those have a
-        statement of their own that reads three fields a row (a sixth less SQLite time
-        than one statement for every kind); a batch that also holds failures runs both
-        statements in one transaction. A batch's outcomes mostly share their time, so
-        each distinct time is formatted once."""
+        Each statement is one UPDATE over a JSON array of the outcomes instead of an
+        UPDATE per row: atomic all the same, and one hand-off to SQLite's thread
+        instead of three. Nearly every outcome is a sent tip, so those have a statement
+        of their own that reads three fields a row (a sixth less SQLite time than one
+        statement for every kind); a batch that also holds failures runs both
+        statements in one transaction. A sent outcome records no error, and a failed
+        one no message id. A batch's outcomes mostly share their time, so each distinct
+        time is formatted once."""
         stamps: dict[datetime, str] = {}
         sent: list[tuple[int, int | None, str]] = []
         other: list[tuple[int, str, str | None]] = []
