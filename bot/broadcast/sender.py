@@ -117,10 +117,7 @@ class Sender:
         iteration (which, at a thousand a second on a busy loop, lost slots)."""
         chats = self._chat_starts
         # Forget chats idle for longer than the interval: the oldest entry comes first.
-        while chats:
-            oldest = next(iter(chats.values()))
-            if oldest + self._per_chat > now:
-                break
+        while chats and next(iter(chats.values())) + self._per_chat <= now:
             chats.popitem(last=False)
         start = max(now, self._next_slot, self._paused_until, ready)
         last = chats.get(chat_id)
@@ -132,18 +129,16 @@ class Sender:
             chats.move_to_end(chat_id)
         return start
 
-    async def _wait_for_chat(self, chat_id: int, now: float) -> None:
+    async def _wait_for_chat(self, chat_id: int, now: float) -> tuple[float, float]:
         """The caller's chat was not free at `now`: sleep, holding no global slot, until
-        it is, then take a slot as usual and wait for it."""
+        it is, then take a slot as usual. The time after the sleep, and the slot's start."""
         while True:
             ready = self._chat_starts[chat_id] + self._per_chat
             await self._sleep(ready - now)
             now = self._clock()
             start = self._take_slot(chat_id, now, ready)
             if start is not None:
-                break
-        if start > now:
-            await self._sleep(start - now)
+                return now, start
 
     @property
     def tracked_chats(self) -> int:
@@ -159,8 +154,8 @@ class Sender:
             now = self._clock()
             start = self._take_slot(chat_id, now, 0.0)
             if start is None:
-                await self._wait_for_chat(chat_id, now)
-            elif start > now:
+                now, start = await self._wait_for_chat(chat_id, now)
+            if start > now:
                 await self._sleep(start - now)
             try:
                 message = await call()
